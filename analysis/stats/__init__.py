@@ -1,0 +1,1 @@
+"""Statistics over the register: exact intervals, rates, models, permutation tests, force indicators."""
