@@ -1,0 +1,71 @@
+"""Command line: python -m analysis {run, verify, report, sweep, bench} (see --help of each)."""
+import argparse
+import importlib
+import subprocess
+import sys
+
+from . import paths
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="execute the notebooks in dependency order, skipping unchanged ones")
+    run.add_argument("--params", default=None, help="parameter file (default params/default.yaml)")
+    run.add_argument("--pipeline", default=None, help="pipeline file (default params/pipeline.yaml)")
+    run.add_argument("--force", action="store_true", help="run every notebook even if unchanged")
+    run.add_argument("--only", action="append", metavar="NAME", help="run only this notebook (repeatable)")
+    ver = sub.add_parser("verify", help="re-run everything from data/raw/ in a scratch copy and compare")
+    ver.add_argument("--params", default="params/default.yaml", help="parameter file, relative to the root")
+    ver.add_argument("--keep", action="store_true", help="keep the scratch copy")
+    sub.add_parser("report", help="build the static HTML report in outputs/report/")
+    sub.add_parser("sweep", help="multiverse sweep (analysis.multiverse)", add_help=False)
+    sub.add_parser("bench", help="time cold run, unchanged rerun and sweep (benchmarks/run_benchmark.py)",
+                   add_help=False)
+    return ap
+
+
+def _run(args) -> int:
+    from .params import ParameterError
+    from .runner import NotebookFailed, PipelineError, run
+    try:
+        run(params_file=args.params, pipeline_file=args.pipeline, force=args.force, only=args.only)
+    except (ParameterError, PipelineError, NotebookFailed) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _sweep(rest) -> int:
+    try:
+        multiverse = importlib.import_module("analysis.multiverse")
+    except ModuleNotFoundError as err:
+        if err.name != "analysis.multiverse":
+            raise
+        print("error: the multiverse sweep is not available (analysis/multiverse.py is missing)", file=sys.stderr)
+        return 2
+    return multiverse.main(rest) or 0
+
+
+def _bench(rest) -> int:
+    script = paths.ROOT / "benchmarks" / "run_benchmark.py"
+    return subprocess.run([sys.executable, str(script), *rest], check=False).returncode
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("sweep", "bench"):  # their own options pass through untouched
+        return _sweep(argv[1:]) if argv[0] == "sweep" else _bench(argv[1:])
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    if args.command == "verify":
+        from .verify import verify
+        return verify(params=args.params, keep=args.keep)
+    from .report import build
+    print(f"report written to {paths.rel(build())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Cleaning of raw mention fields: ages, dates, places, names, and the per-mention table."""

@@ -1,0 +1,84 @@
+"""What followed each mass-casualty event and each endorsing statement: description, not proof of cause.
+
+A lethal event is an `event_id` of the victims table, or, for a death without one, its (department, day);
+its date is the earliest dated death in it. 'After' an anchor known to lie in [lo, hi] means from the day
+after `hi`; 'before' means up to the day before `lo`; the anchor day(s) themselves belong to neither side,
+because the order of a statement and a killing on the same day is unknown.
+"""
+import datetime as dt
+
+import pandas as pd
+
+from ..stats.exact import binom_ci, poisson_ci
+
+ONE = dt.timedelta(days=1)
+
+
+def lethal_events(deaths: pd.DataFrame) -> pd.DataFrame:
+    """One row per lethal event among dated deaths: event_key, date, deaths, departments."""
+    d = deaths[deaths.day.notna()].copy()
+    d["event_key"] = [e if e else f"{dep or 'unknown place'} {day.isoformat()}"
+                      for e, dep, day in zip(d.event_id, d.department, d.day)]
+    rows = []
+    for key, g in d.groupby("event_key", sort=True):
+        rows.append({"event_key": key, "date": min(g.day), "deaths": len(g),
+                     "departments": " ; ".join(sorted({x for x in g.department if x})) or "unknown"})
+    out = pd.DataFrame(rows, columns=["event_key", "date", "deaths", "departments"])
+    return out.sort_values(["date", "event_key"], kind="stable").reset_index(drop=True)
+
+
+def follow_up(events: pd.DataFrame, anchor_hi: dt.date, window_end: dt.date, horizon_days: int = 30) -> dict:
+    """Days from the anchor's last possible day to the next lethal event, and the events/deaths after it
+    (within the window, and within `horizon_days`, clipped to the window)."""
+    after = events[events.date.map(lambda d: anchor_hi < d <= window_end).astype(bool)]
+    h_end = min(anchor_hi + dt.timedelta(days=horizon_days), window_end)
+    near = after[after.date.map(lambda d: d <= h_end).astype(bool)]
+    nxt = after.iloc[0] if len(after) else None
+    return {"next_event": nxt.event_key if nxt is not None else "",
+            "next_event_date": nxt.date if nxt is not None else None,
+            "days_to_next": (nxt.date - anchor_hi).days if nxt is not None else None,
+            "events_after": len(after), "deaths_after": int(after.deaths.sum()),
+            f"events_{horizon_days}d": len(near), f"deaths_{horizon_days}d": int(near.deaths.sum()),
+            f"horizon_{horizon_days}d_truncated": anchor_hi + dt.timedelta(days=horizon_days) > window_end}
+
+
+def poisson_rate(k: int, days: int, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Events per day with the exact (Garwood) interval; NaNs when there are no days."""
+    if days <= 0:
+        return float("nan"), float("nan"), float("nan")
+    lo, hi = poisson_ci(k, alpha)
+    return k / days, lo / days, hi / days
+
+
+def rate_ratio(k_after: int, t_after: int, k_before: int, t_before: int, alpha: float = 0.05):
+    """After/before rate ratio with the exact interval conditional on k_after + k_before (binomial)."""
+    n = k_after + k_before
+    if n == 0 or t_after <= 0 or t_before <= 0:
+        return float("nan"), float("nan"), float("nan")
+    lo, hi = binom_ci(k_after, n, alpha)
+    scale = t_before / t_after
+
+    def odds(p):
+        return float("inf") if p >= 1 else p / (1 - p)
+    est = float("inf") if k_before == 0 else (k_after / t_after) / (k_before / t_before)
+    return est, odds(lo) * scale, odds(hi) * scale
+
+
+def rates_around(events: pd.DataFrame, anchor_lo: dt.date, anchor_hi: dt.date, window_start: dt.date,
+                 window_end: dt.date, days: int | None = None, alpha: float = 0.05) -> dict:
+    """Lethal-event rate before [max(start, lo-days), lo-1] and after [hi+1, min(end, hi+days)]."""
+    b_lo = window_start if days is None else max(window_start, anchor_lo - dt.timedelta(days=days))
+    b_hi = anchor_lo - ONE
+    a_lo = anchor_hi + ONE
+    a_hi = window_end if days is None else min(window_end, anchor_hi + dt.timedelta(days=days))
+    t_b, t_a = max((b_hi - b_lo).days + 1, 0), max((a_hi - a_lo).days + 1, 0)
+    k_b = sum(1 for d in events.date if b_lo <= d <= b_hi)
+    k_a = sum(1 for d in events.date if a_lo <= d <= a_hi)
+    rb, rbl, rbh = poisson_rate(k_b, t_b, alpha)
+    ra, ral, rah = poisson_rate(k_a, t_a, alpha)
+    rr, rrl, rrh = rate_ratio(k_a, t_a, k_b, t_b, alpha)
+    return {"before_from": b_lo, "before_to": b_hi, "before_days": t_b, "before_events": k_b,
+            "before_rate": rb, "before_low": rbl, "before_high": rbh,
+            "after_from": a_lo, "after_to": a_hi, "after_days": t_a, "after_events": k_a,
+            "after_rate": ra, "after_low": ral, "after_high": rah,
+            "rate_ratio": rr, "rate_ratio_low": rrl, "rate_ratio_high": rrh}

@@ -1,0 +1,531 @@
+"""Record linkage: cleaned mentions → persons.
+
+Pipeline: `assign_events` (which listed event a mention belongs to) → `candidate_pairs` (blocking) →
+`score_pair` (name, age, place evidence) → `link` (constrained union-find + the manual decision table
+below + retractions), which returns every mention with its `victim_id` and a match report listing every
+pair considered.
+
+Evidence used for linkage is deliberately limited to what identifies a person: the printed names,
+age, sex, place and date. Cause, wound and force are never used: several sources copy one collective
+statement to every listed person (`group_attribution`), so these fields are not individual evidence.
+
+Decision rule of `score_pair` (why the thresholds):
+- full names on both sides (≥ 2 word tokens): name score = max over all form pairs of rapidfuzz
+  token_sort_ratio and token_set_ratio. ≥ STRONG_NAME (90) merges whatever the ages say: sources
+  disagree by up to 27 years on the same named person (NOTES.md §4, Arcana 23/38, Hancco 27/37), the
+  disagreement is kept for conflicts.py. Between WEAK_NAME (80) and 90 — spelling variants that also
+  change a surname (Sanca/Samillán Sanga, Huaranga/Huarancca) — a merge needs compatible age and place.
+- initials (minors): every letter must agree with the first letters of the other form, allowing one
+  omitted name (a press form without the second surname, or an extra middle initial), and ages must not
+  conflict. Initials that disagree are never merged automatically (NOTES.md: R.P.M.L. vs "Robert Pablo
+  Medina Yanquerhuay"); such cases are decided in MANUAL_LINKS with the conflict recorded.
+- a single given name ("Romario", "Marco", "Brayan") merges only when the token matches a name in the
+  other form, ages do not conflict, and it matches exactly one person in its block (else: ambiguous).
+Unnamed mentions ("un menor de 15 años", "NN") carry no name evidence: they are attributed only by the
+manual table, with the evidence written beside each entry; unlisted ones stay "unattributed".
+"""
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from analysis.clean.names import comparison_key
+
+STEP = "link"
+DATE_TOLERANCE_DAYS = 3      # "ayer"/"el lunes" resolutions and injury vs death dates differ by a few days
+AGE_TOLERANCE = 2            # NOTES.md §4: 15/16, 22/23, 29/30/31 for the same person
+STRONG_NAME = 90
+WEAK_NAME = 80
+TOKEN_MATCH = 80             # one word against another (Flores/Flórez 83, Ghiovanny/Giovanni 82, Becan/Beckhan 83)
+DIGRAPH_INITIALS = {"LL", "CH"}   # Spanish digraphs printed as one initial: "R.P.M.LL."
+SEP = " ; "
+
+# --- manual decision table ----------------------------------------------------------------------
+# (mention_id, anchor mention_id in the target person, evidence). Every entry is logged.
+MANUAL_LINKS = [
+    # Minors: the sources' initials conflict with the press names; the cases are one person each.
+    ("M0092", "M0003", "Chincheros 16-year-old: R.P.M.L. (Defensoría) and 'Robert Pablo Medina "
+                       "Yanquerhuay' (Correo) are the same minor per NOTES.md §4; initials do not fit the name"),
+    ("M0155", "M0141", "Ayacucho 15-year-old killed 15 Dec: 'C. M. R. L.' (ntv) = 'Cristofer Ramos Aime' "
+                       "(OjoPúblico); the only minor among the ten Ayacucho deaths (NOTES.md §4)"),
+    ("M0080", "M0141", "'Christopher Ramos Gutiérrez' 15 (La República 2025) is the same Ayacucho minor; "
+                       "surnames conflict with OjoPúblico and with the initials (NOTES.md §4)"),
+    ("M0021", "M0141", "death certificate of a 15-year-old in Ayacucho: the only minor among the ten"),
+    ("M0046", "M0141", "'Un colegial de 15 años' in La República's list of the Ayacucho victims"),
+    # Roger Cayo / Callo: decided as one person. Same given name, paternal surname Cayo/Callo is the
+    # same sound in Andean Spanish (yeísmo), same city and day, no conflicting field; NOTES.md §5 counts
+    # sixteen confirmed Juliaca names, which holds only if these two are one.
+    ("M0249", "M0190", "Roger Rolando Cayo (AP, 25) / Roger Callo Huatasani (EPA): same given name, "
+                       "Cayo/Callo homophones, Juliaca 9 Jan; NOTES.md 'probably the same person'"),
+    # Unnamed mentions whose description fits exactly one named person.
+    ("M0023", "M0002", "'un menor de 15 años' killed in Andahuaylas on 11 Dec: D.A.Q., the only 15-year-old"),
+    ("M0107", "M0002", "EFE 14 Dec list of six: the 15-year-old minor is D.A.Q."),
+    ("M0108", "M0003", "EFE 14 Dec list of six: the 16-year-old minor is R.P.M.L."),
+    ("M0109", "M0006", "EFE 14 Dec list of six: 'el último tenía 38 años' is Miguel Arcana (38 in Correo)"),
+    ("M0113", "M0003", "the one real Chincheros death (the other Chincheros name was retracted by the "
+                       "Defensoría as non-existent)"),
+    ("M0073", "M0127", "La República 11 Feb: latest death 'ayer' in Apurímac = Denilson Huaraca (9-10 Feb)"),
+    ("M0040", "M0264", "Chala (Arequipa) death on 19 Dec on the Panamericana Sur: Xavier Candamo Dasilva"),
+    ("M0145", "M0264", "Convoca: 'la muerte de una persona en Chala, Arequipa' on 19 Dec = Xavier Candamo"),
+    ("M0265", "M0264", "Panamericana: unnamed victim on the Panamericana Sur at Chala = Xavier Candamo"),
+    ("M0271", "M0008", "PNP general on the one death at the Chao bridge on 14 Dec = Carlos Huamán Cabrera"),
+    ("M0170", "M0166", "EFE (Jan and Mar 2023) repeats 'una mujer ... en La Libertad, confirmada por la "
+                       "Policía': the same unnamed woman (identity unknown, NOTES.md §5)"),
+    ("M0051", "M0053", "Defensoría via La República: the Medicine intern who died helping the wounded = "
+                       "Marco Antonio Samillán Sanga"),
+    ("M0057", "M0053", "'un interno de Medicina' among the Juliaca dead = Marco Antonio Samillán Sanga"),
+    ("M0317", "M0053", "'hermana del joven médico asesinado en Juliaca, Milagros Samillán'"),
+    ("M0058", "M0055", "'un vendedor de adoquines (helados)' = Gabriel Omar López Amanqui, who 'vendía "
+                       "adoquines (helados)' (La República 11 Jan)"),
+    ("M0059", "M0207", "'una menor animalista' = Yamilet Aroquipa Hancco, 'activista animalista'"),
+    ("M0224", "M0207", "'Una menor de 17 años, voluntaria de una asociación animalista' = Yamilet "
+                       "Aroquipa Hancco (17)"),
+    ("M0060", "M0050", "'el suboficial de segunda PNP' in Juliaca = SO2 José Luis Soncco Quispe"),
+    ("M0219", "M0056", "adolescent who died in Juliaca on 12 Jan = Brayan Apaza Jumpiri (died 12 Jan)"),
+    ("M0184", "M0063", "woman, 35, died at Macusani hospital from a bullet = Sonia Aguilar Quispe (35)"),
+    ("M0285", "M0063", "EFE: woman, 35, died Wednesday at Macusani hospital = Sonia Aguilar Quispe"),
+    ("M0287", "M0063", "EFE (Portuguese): woman, 35, Macusani hospital = Sonia Aguilar Quispe"),
+    ("M0299", "M0075", "RT title 'Muere joven que recibió perdigones' (source registered for Rosalino Flórez)"),
+    ("M0300", "M0075", "RPP vigil for the young man from Cusco (source registered for Rosalino Flórez)"),
+    # The Chucuito premature baby (blockade; ambulance stopped near Molino, 8-9 Jan).
+    *[(m, "M0052", "premature baby who died in an ambulance stopped by a blockade in Chucuito (Puno), 8-9 Jan")
+      for m in ("M0049", "M0168", "M0172", "M0175", "M0244", "M0251", "M0306", "M0307", "M0308")],
+    # The Cusco child of 1 year 8-9 months (Lucre → Oropesa / San Jerónimo, 24 Jan), Y.O.H.
+    *[(m, "M0177", "child of 1 year 8-9 months who died after a blockade near Oropesa (Cusco), 24 Jan")
+      for m in ("M0067", "M0167", "M0171", "M0174")],
+    # The Virú unborn/newborn baby (16-year-old mother, 18 Jan); UNICEF's "bebé nonato" of a mother seven
+    # months pregnant (≈ 28 weeks) is taken to be the same case (NOTES.md §5 "probably the Virú case").
+    *[(m, "M0181", "baby of a pregnant adolescent blocked on the way to the Virú health post, 18 Jan")
+      for m in ("M0169", "M0173", "M0176", "M0179", "M0183", "M0187")],
+]
+
+# Unnamed mentions that stand for a person no other mention names (kept as a person of their own).
+MANUAL_PERSONS = [
+    ("M0164", "Caylloma minor who died with his mother in a blockade-related road accident (Defensoría, Mar 2023)"),
+    ("M0166", "woman who died in La Libertad, 'confirmada por la Policía' (EFE); identity unknown"),
+    ("M0052", "Chucuito premature baby (blockade)"),
+    ("M0181", "Virú unborn baby (blockade)"),
+]
+
+# Pairs that must never be in the same person, with the evidence.
+# Empty on the current data: the same-source constraint already keeps the Juliaca Mamanis apart.
+CANNOT_LINK = []
+
+# Mentions kept out of every person with a reason (unnamed or too ambiguous to attribute).
+MANUAL_UNATTRIBUTED = {
+    "M0017": "La República table row 12/12/22 Andahuaylas without a name: Enciso or Lizarme, cannot tell",
+    "M0033": "'la novena víctima' in Ayacucho: Hancco per La República dates, but ntv disagrees (NOTES.md §4)",
+    "M0147": "'Michael' (Convoca, Ayacucho): no Ayacucho victim has this name in any other source",
+    "M0194": "EPA early list 'NN' at centro de salud La Revolución: unidentified at the time",
+    "M0195": "EPA early list 'NN' at the Juliaca-Cusco exit: unidentified at the time",
+    "M0196": "EPA early list 'NN de 50 años aproximadamente': cannot tell which named person",
+    "M0197": "EPA early list 'NN de 35 años aproximadamente': cannot tell which named person",
+    "M0198": "EPA early list 'NN de 30 años aproximadamente': cannot tell which named person",
+    "M0220": "Pachamama: 'un joven' out with friends on Monday in Juliaca: cannot tell which",
+    "M0221": "Pachamama: UNAJ student, 19: may or may not be a named person (NOTES.md §5)",
+    "M0222": "Pachamama: worker from Pusi, 19: may or may not be a named person (NOTES.md §5)",
+    "M0223": "Pachamama: moto-taxi driver from Chupa: cannot tell which named person",
+}
+
+
+# --- small helpers -------------------------------------------------------------------------------
+def _forms(value) -> list:
+    """Comparison keys of a mention's normalised name forms as token lists (empty when unnamed);
+    clean.names.comparison_key maps the sources' known spelling variants to one key."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return []
+    keys = [comparison_key(f).split() for f in str(value).split(SEP) if f.strip()]
+    return [k for k in keys if k and k != ["NN"]]
+
+
+def _is_initial(token: str) -> bool:
+    return len(token) == 1 or token in DIGRAPH_INITIALS
+
+
+def _known(v) -> bool:
+    return not (v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v == "unknown")
+
+
+def _date_span(row):
+    """(first, last) known date of a mention: injury → death; (None, None) when no date."""
+    ds = [pd.Timestamp(row[c]) for c in ("date_injury", "date_death") if _known(row.get(c))]
+    return (min(ds), max(ds)) if ds else (None, None)
+
+
+# --- events ----------------------------------------------------------------------------------------
+def event_table(events: pd.DataFrame) -> pd.DataFrame:
+    """events.csv rows with stable ids E01.. in file order and the date range found in `dates`."""
+    ev = events.reset_index(drop=True).copy()
+    ev["event_id"] = [f"E{i + 1:02d}" for i in range(len(ev))]
+    spans = [re.findall(r"\d{4}-\d{2}-\d{2}", str(d)) for d in ev["dates"]]
+    ev["date_start"] = [min(s) if s else None for s in spans]
+    ev["date_end"] = [max(s) if s else None for s in spans]
+
+    def lead_int(v):
+        m = re.match(r"\s*(\d+)", str(v))
+        return int(m.group(1)) if m else None
+    # an event whose civilian and police death columns both start with 0 cannot hold a death
+    ev["has_deaths"] = [not (lead_int(c) == 0 and lead_int(p) == 0)
+                        for c, p in zip(ev["deaths_civilians"], ev["police_deaths"])]
+    return ev
+
+
+def assign_events(mentions: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+    """event_id per mention: the one event with deaths whose department matches, whose province
+    matches when the mention's province is known, and whose date range (± tolerance) contains the
+    mention's dates when known. NA when none or several fit (deaths outside listed events are normal)."""
+    ev = event_table(events)
+    ev = ev[ev["has_deaths"]]
+    tol = pd.Timedelta(days=DATE_TOLERANCE_DAYS)
+    out = []
+    for _, row in mentions.iterrows():
+        fits = []
+        if _known(row.get("department")):
+            first, last = _date_span(row)
+            for e in ev.itertuples():
+                if e.department != row["department"]:
+                    continue
+                if _known(row.get("province")) and row["province"] != e.province:
+                    continue
+                if first is not None and e.date_start:
+                    if last < pd.Timestamp(e.date_start) - tol or first > pd.Timestamp(e.date_end) + tol:
+                        continue
+                fits.append(e.event_id)
+        out.append(fits[0] if len(fits) == 1 else pd.NA)
+    return pd.Series(out, index=mentions.index, name="event_id", dtype="string")
+
+
+# --- blocking ----------------------------------------------------------------------------------------
+def _conflict(a, b) -> bool:
+    return _known(a) and _known(b) and a != b
+
+
+def candidate_pairs(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of named mentions worth scoring: different sources, no conflicting department or event,
+    dates (when both known) within DATE_TOLERANCE_DAYS. Missing values compare as unknown."""
+    named = mentions[[bool(_forms(v)) for v in mentions["name_forms"]]]
+    rows = list(named.to_dict("records"))
+    spans = [_date_span(r) for r in rows]
+    tol = pd.Timedelta(days=DATE_TOLERANCE_DAYS)
+    out = []
+    for i in range(len(rows)):
+        a = rows[i]
+        for j in range(i + 1, len(rows)):
+            b = rows[j]
+            if a["source_id"] == b["source_id"]:
+                continue  # a source lists each person once (FIELDS.md)
+            if _conflict(a.get("ubigeo_dep"), b.get("ubigeo_dep")) or _conflict(a.get("event_id"), b.get("event_id")):
+                continue
+            (fa, la), (fb, lb) = spans[i], spans[j]
+            if fa is not None and fb is not None and (fb - la > tol or fa - lb > tol):
+                continue
+            x, y = sorted([a["mention_id"], b["mention_id"]])
+            out.append((x, y))
+    return pd.DataFrame(sorted(out), columns=["mention_a", "mention_b"])
+
+
+# --- scoring -------------------------------------------------------------------------------------------
+def _word_match(a: str, b: str) -> bool:
+    return fuzz.ratio(a, b) >= TOKEN_MATCH
+
+
+def initials_compatible(a: list, b: list) -> bool:
+    """Token lists where at least one holds initials: align in order (an initial matches a word with
+    the same first letter, a word matches a word by fuzzy ratio); one token of either side may be left
+    out (omitted second surname or middle name). Both sides need ≥ 2 tokens."""
+    if min(len(a), len(b)) < 2:
+        return False
+
+    def tok_ok(x, y):
+        if _is_initial(x) or _is_initial(y):
+            return x[0] == y[0]
+        return _word_match(x, y)
+
+    def align(i, j, skips):
+        if i == len(a) or j == len(b):
+            return (len(a) - i) + (len(b) - j) + skips <= 1
+        if tok_ok(a[i], b[j]) and align(i + 1, j + 1, skips):
+            return True
+        if skips == 0:
+            return align(i + 1, j, 1) or align(i, j + 1, 1)
+        return False
+    return align(0, 0, 0)
+
+
+def _aligned(short: list, long: list):
+    """Match every token of `short` to a distinct token of `long` (any order: 'Omar Gabriel' vs
+    'Gabriel Omar'); returns (mean ratio, matched positions in `long`) or (0, None)."""
+    used, ratios = [], []
+    for t in short:
+        best = max(((fuzz.ratio(t, u), k) for k, u in enumerate(long) if k not in used), default=(0, None))
+        if best[0] < TOKEN_MATCH:
+            return 0.0, None
+        used.append(best[1])
+        ratios.append(best[0])
+    return sum(ratios) / len(ratios), used
+
+
+def _given_names_only(short: list, long: list, positions) -> bool:
+    """The short form is the leading given names of a longer name that has two more tokens (the two
+    surnames): 'José Luis' vs 'José Luis Soncco Quispe' says nothing about the family."""
+    return positions is not None and sorted(positions) == list(range(len(short))) and len(long) >= len(short) + 2
+
+
+def _name_evidence(forms_a: list, forms_b: list):
+    """(kind, score) for the best form pair; kind in full / initials / partial / none.
+
+    full: both forms have ≥ 2 word tokens and share a surname-position token; score = max of
+    token_sort_ratio, the fuzzy token alignment of the shorter form into the longer, and
+    token_set_ratio when both forms have ≥ 3 tokens (with 2 it scores 100 on any shared pair).
+    partial: a single word, or only the leading given names, found in the other form (score 100).
+    """
+    best = ("none", 0.0)
+    rank = {"none": 0, "partial": 1, "initials": 2, "full": 3}
+    for fa in forms_a:
+        for fb in forms_b:
+            short, long = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
+            if any(_is_initial(t) for t in fa + fb):
+                cand = ("initials", 100.0 if initials_compatible(fa, fb) else 0.0)
+            elif len(short) == 1:
+                cand = ("partial", 100.0 if any(_word_match(short[0], t) for t in long) else 0.0)
+            else:
+                al, pos = _aligned(short, long)
+                if _given_names_only(short, long, pos):
+                    cand = ("partial", 100.0)
+                else:
+                    sa, sb = " ".join(fa), " ".join(fb)
+                    scores = [fuzz.token_sort_ratio(sa, sb), al]
+                    if len(short) >= 3:
+                        scores.append(fuzz.token_set_ratio(sa, sb))
+                    cand = ("full", float(max(scores)))
+            if (cand[1] > 0, rank[cand[0]], cand[1]) > (best[1] > 0, rank[best[0]], best[1]):
+                best = cand
+    return best
+
+
+@dataclass
+class PairScore:
+    score: float
+    name_kind: str
+    age_ok: object      # True / False / None (unknown)
+    place_ok: object
+    accept: bool
+    reason: str
+
+
+def score_pair(a: dict, b: dict) -> PairScore:
+    """Score two mentions (dict-like cleaned rows) on name, age and place; see module docstring."""
+    kind, name = _name_evidence(_forms(a.get("name_forms")), _forms(b.get("name_forms")))
+    age_ok = None
+    if _known(a.get("age_years")) and _known(b.get("age_years")):
+        age_ok = abs(int(a["age_years"]) - int(b["age_years"])) <= AGE_TOLERANCE
+    place_ok = None
+    for col in ("ubigeo_prov", "ubigeo_dep"):
+        if _known(a.get(col)) and _known(b.get(col)):
+            place_ok = a[col] == b[col]
+            break
+    if _known(a.get("sex")) and _known(b.get("sex")) and a["sex"] != b["sex"]:
+        return PairScore(name, kind, age_ok, place_ok, False, f"{kind} name {name:.0f}; sex differs")
+    facts = f"{kind} name {name:.0f}; age {'?' if age_ok is None else ('ok' if age_ok else 'differs')}; " \
+            f"place {'?' if place_ok is None else ('ok' if place_ok else 'differs')}"
+    if kind == "full":
+        if name >= STRONG_NAME:
+            return PairScore(name, kind, age_ok, place_ok, True, f"{facts} -> strong name match")
+        if name >= WEAK_NAME and age_ok is not False and place_ok is True:
+            return PairScore(name, kind, age_ok, place_ok, True, f"{facts} -> variant name, same place, age compatible")
+        return PairScore(name, kind, age_ok, place_ok, False, f"{facts} -> below threshold")
+    if kind in ("initials", "partial") and name == 100 and age_ok is not False and place_ok is not False:
+        return PairScore(name, kind, age_ok, place_ok, True, f"{facts} -> {kind} compatible")
+    return PairScore(name, kind, age_ok, place_ok, False, f"{facts} -> no match")
+
+
+# --- union-find --------------------------------------------------------------------------------------
+class _Clusters:
+    """Union-find whose clusters remember their sources (a source lists each person once)."""
+
+    def __init__(self, ids, source_of, dep_of):
+        self.parent = {i: i for i in ids}
+        self.sources = {i: {source_of[i]} for i in ids}
+        self.members = {i: {i} for i in ids}
+        self.deps = {i: ({dep_of[i]} if _known(dep_of[i]) else set()) for i in ids}
+
+    def find(self, x):
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def blocked(self, x, y, cannot, check_place=True):
+        """Why x and y may not be joined (None if they may). Automatic merges also may not join
+        persons placed in different departments; manual links may (their evidence is written)."""
+        rx, ry = self.find(x), self.find(y)
+        if rx == ry:
+            return None
+        shared = self.sources[rx] & self.sources[ry]
+        if shared:
+            return f"would put two mentions of {sorted(shared)[0]} in one person"
+        if check_place and self.deps[rx] and self.deps[ry] and not (self.deps[rx] & self.deps[ry]):
+            return f"persons placed in different departments ({sorted(self.deps[rx])[0]} / {sorted(self.deps[ry])[0]})"
+        for p, q in cannot:
+            if {self.find(p), self.find(q)} == {rx, ry}:
+                return f"cannot-link {p}/{q}"
+        return None
+
+    def union(self, x, y):
+        rx, ry = sorted([self.find(x), self.find(y)])
+        if rx == ry:
+            return
+        self.parent[ry] = rx
+        self.sources[rx] |= self.sources.pop(ry)
+        self.members[rx] |= self.members.pop(ry)
+        self.deps[rx] |= self.deps.pop(ry)
+
+
+def victim_id_for(mention_ids) -> str:
+    """Stable id: 'V' + the smallest numeric mention id of the cluster (does not move when rows are added)."""
+    return "V" + min(re.sub(r"\D", "", m).zfill(4) for m in mention_ids)
+
+
+# --- link ----------------------------------------------------------------------------------------------
+def link(mentions: pd.DataFrame, log, events: pd.DataFrame = None, manual_links=None,
+         manual_persons=None, manual_unattributed=None, cannot_link=None):
+    """Link cleaned mentions into persons.
+
+    Returns (mentions_linked, match_report). mentions_linked = input rows (order kept) plus event_id,
+    victim_id, link_status in {linked, retracted, unattributed}, link_rule (auto / manual / single /
+    retraction / unattributed), link_note. match_report = one row per pair considered (automatic
+    candidates and manual entries) with score, decision (merged / rejected) and reason.
+    """
+    manual_links = MANUAL_LINKS if manual_links is None else manual_links
+    manual_persons = MANUAL_PERSONS if manual_persons is None else manual_persons
+    manual_unattributed = MANUAL_UNATTRIBUTED if manual_unattributed is None else manual_unattributed
+    cannot_link = CANNOT_LINK if cannot_link is None else cannot_link
+    m = mentions.copy()
+    ids = list(m["mention_id"])
+    if len(set(ids)) != len(ids):
+        dup = m["mention_id"][m["mention_id"].duplicated()].iloc[0]
+        raise ValueError(f"mentions: duplicate mention_id {dup}")
+    if events is not None:
+        m["event_id"] = assign_events(m, events)
+    elif "event_id" not in m:
+        m["event_id"] = pd.Series(pd.NA, index=m.index, dtype="string")
+    by_id = {r["mention_id"]: r for r in m.to_dict("records")}
+    for mid, anchor, _ in manual_links:
+        for x in (mid, anchor):
+            if x not in by_id:
+                raise ValueError(f"link.MANUAL_LINKS: mention {x} not in mentions")
+    cl = _Clusters(ids, {i: by_id[i]["source_id"] for i in ids}, {i: by_id[i].get("ubigeo_dep") for i in ids})
+    cannot = [(p, q) for p, q, _ in cannot_link if p in by_id and q in by_id]
+    report = []
+
+    # 1. manual must-links first: they are the strongest evidence and are logged one by one
+    for mid, anchor, why in manual_links:
+        reason = cl.blocked(mid, anchor, cannot, check_place=False)
+        decision = "rejected" if reason else "merged"
+        if not reason:
+            cl.union(mid, anchor)
+        log.decision(STEP, "override", f"manual link {mid} -> {anchor}: {why}"
+                     + (f" [NOT APPLIED: {reason}]" if reason else ""), ref=f"{mid};{anchor}")
+        report.append(_report_row(mid, anchor, None, "manual", decision, f"manual: {why}" + (f"; {reason}" if reason else "")))
+
+    # 2. automatic pairs: full/initials matches by descending score, then partial (single-name) matches
+    pairs = candidate_pairs(m[~m["mention_id"].isin(list(manual_unattributed))])
+    scored = []
+    for a, b in zip(pairs["mention_a"], pairs["mention_b"]):
+        s = score_pair(by_id[a], by_id[b])
+        scored.append((a, b, s))
+    strong = sorted([x for x in scored if x[2].accept and x[2].name_kind != "partial"],
+                    key=lambda x: (-x[2].score, x[0], x[1]))
+    for a, b, s in strong:
+        reason = cl.blocked(a, b, cannot)
+        if reason:
+            report.append(_report_row(a, b, s, "auto", "rejected", f"{s.reason}; {reason}"))
+            log.decision(STEP, "unresolved", f"accepted pair not merged: {s.reason}; {reason}", ref=f"{a};{b}")
+        else:
+            cl.union(a, b)
+            report.append(_report_row(a, b, s, "auto", "merged", s.reason))
+    # a partial name (one word, or given names only) joins a person only if it fits exactly one person
+    # that is known by a longer name; the others are left for review
+    width = {i: max((len(f) for f in _forms(by_id[i].get("name_forms"))), default=0) for i in ids}
+    by_short = {}
+    for a, b, s in scored:
+        if s.accept and s.name_kind == "partial":
+            short, other = (a, b) if width[a] < width[b] else (b, a)
+            by_short.setdefault(short, []).append((other, a, b, s))
+    for short, items in sorted(by_short.items()):
+        def longer(other):
+            return max(width[x] for x in cl.members[cl.find(other)]) > width[short]
+        ok = [x for x in items if longer(x[0]) and not cl.blocked(short, x[0], cannot)]
+        targets = sorted({cl.find(o) for o, *_ in ok} - {cl.find(short)})
+        for other, a, b, s in sorted(items, key=lambda x: (x[1], x[2])):
+            if cl.find(short) == cl.find(other):
+                report.append(_report_row(a, b, s, "auto", "merged", f"{s.reason} (already same person)"))
+            elif len(targets) == 1 and cl.find(other) == targets[0]:
+                cl.union(short, other)
+                report.append(_report_row(a, b, s, "auto", "merged", s.reason))
+            else:
+                why = cl.blocked(short, other, cannot) or (
+                    f"ambiguous partial name: fits {len(targets)} persons" if len(targets) > 1
+                    else "partial name does not fit a person known by a longer name")
+                report.append(_report_row(a, b, s, "auto", "rejected", f"{s.reason}; {why}"))
+        if len(targets) > 1:
+            log.decision(STEP, "unresolved", f"partial name of {short} fits several persons; not linked", ref=short)
+    for a, b, s in scored:
+        if not s.accept:
+            report.append(_report_row(a, b, s, "auto", "rejected", s.reason))
+
+    # 3. statuses: unattributed, retracted, linked
+    manual_person_ids = {p for p, _ in manual_persons}
+    root_vid = {r: victim_id_for(cl.members[r]) for r in cl.members}
+    status, rule, note, vids = [], [], [], []
+    manual_ids = {x for mid, anchor, _ in manual_links for x in (mid, anchor)}
+    retracted_roots = {cl.find(i) for i in ids if bool(by_id[i].get("is_retraction"))}
+    for i in ids:
+        r = cl.find(i)
+        size = len(cl.members[r])
+        named = bool(_forms(by_id[i].get("name_forms")))
+        if r in retracted_roots:
+            status.append("retracted"), rule.append("retraction"), vids.append(root_vid[r])
+            note.append("person retracted by a source (does not exist)")
+        elif size == 1 and (i in manual_unattributed or not named) and i not in manual_person_ids:
+            status.append("unattributed"), rule.append("unattributed"), vids.append(pd.NA)
+            note.append(manual_unattributed.get(i, "unnamed mention with no manual attribution"))
+        else:
+            status.append("linked"), vids.append(root_vid[r])
+            rule.append("manual" if i in manual_ids or i in manual_person_ids else ("auto" if size > 1 else "single"))
+            note.append("")
+    m["victim_id"] = pd.array(vids, dtype="string")
+    m["link_status"], m["link_rule"], m["link_note"] = status, rule, note
+
+    for r in sorted(retracted_roots, key=lambda x: root_vid[x]):
+        members = sorted(cl.members[r])
+        src = [x for x in members if bool(by_id[x].get("is_retraction"))]
+        log.decision(STEP, "retraction", f"person {root_vid[r]} removed from the register: "
+                     f"{by_id[src[0]].get('retraction_raw')} ({by_id[src[0]]['source_id']}); "
+                     f"mentions kept with status 'retracted'", ref=";".join(members))
+    for i, st, nt in zip(ids, status, note):
+        if st == "unattributed":
+            log.decision(STEP, "unattributed", nt, ref=i)
+    for p, why in manual_persons:
+        if p in by_id:
+            log.decision(STEP, "override", f"unnamed mention kept as a person: {why}", ref=p)
+    n_persons = m.loc[m["link_status"] == "linked", "victim_id"].nunique()
+    log.counts(STEP, len(m), n_persons, unit="mentions -> persons",
+               note=f"{(m['link_status'] == 'retracted').sum()} retracted, "
+                    f"{(m['link_status'] == 'unattributed').sum()} unattributed mentions")
+    cols = ["mention_a", "mention_b", "kind", "name_kind", "score", "age_ok", "place_ok", "decision", "reason"]
+    rep = pd.DataFrame(report, columns=cols).sort_values(["mention_a", "mention_b", "kind"], kind="stable")
+    return m, rep.reset_index(drop=True)
+
+
+def _is_single_name(row) -> bool:
+    forms = _forms(row.get("name_forms"))
+    return bool(forms) and all(len(f) == 1 for f in forms)
+
+
+def _report_row(a, b, s, kind, decision, reason):
+    x, y = sorted([a, b])
+    if s is None:
+        return [x, y, kind, pd.NA, pd.NA, pd.NA, pd.NA, decision, reason]
+    return [x, y, kind, s.name_kind, round(s.score, 1), s.age_ok, s.place_ok, decision, reason]

@@ -1,0 +1,76 @@
+"""Department choropleths from the bundled INEI-2007 boundary file (no basemap, no network)."""
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from . import paths
+from .figures import SEQUENTIAL_CMAP
+from .stats.exact import poisson_ci
+
+GEOJSON = paths.RAW / "geo" / "peru_departamental_simple.geojson"
+N_DEPARTMENTS = 25  # 24 departments + Provincia Constitucional del Callao (07)
+
+
+def read_departments_geo(path=None) -> gpd.GeoDataFrame:
+    """Department polygons keyed by ubigeo_dep (= FIRST_IDDP, INEI 2-digit); checks all 25 units are there once."""
+    path = Path(path or GEOJSON)
+    geo = gpd.read_file(path)
+    geo["ubigeo_dep"] = geo["FIRST_IDDP"].astype(str)
+    codes = sorted(geo["ubigeo_dep"])
+    expected = [f"{i:02d}" for i in range(1, N_DEPARTMENTS + 1)]
+    if codes != expected:
+        raise ValueError(f"{path.name}: FIRST_IDDP codes {codes} are not exactly 01..25 once each")
+    return geo.sort_values("ubigeo_dep").reset_index(drop=True)
+
+
+def deaths_per_100k(victims: pd.DataFrame, departments: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Deaths and deaths per 100,000 (2017 census population) for every department, zero where none recorded.
+
+    A zero is a zero of this register in its window; deaths with unknown department are not placed in any unit
+    (count them with `victims.ubigeo_dep.isna()`). Interval: exact Poisson (Garwood) on the count.
+    """
+    deps = departments[["ubigeo_dep", "department", "pop_census_2017_persons"]].copy()
+    deps["ubigeo_dep"] = deps["ubigeo_dep"].astype(str)
+    unknown = sorted(set(victims["ubigeo_dep"].dropna().astype(str)) - set(deps["ubigeo_dep"]))
+    if unknown:
+        raise ValueError(f"victims have department codes not in departments.csv: {unknown}")
+    counts = victims["ubigeo_dep"].dropna().astype(str).value_counts()
+    deps["deaths"] = deps["ubigeo_dep"].map(counts).fillna(0).astype(int)
+    pop = pd.to_numeric(deps["pop_census_2017_persons"]).astype(float)
+    deps["per_100k"] = deps["deaths"] / pop * 1e5
+    ci = deps["deaths"].map(lambda k: poisson_ci(int(k), alpha))
+    deps["ci_low"] = [lo / p * 1e5 for (lo, _), p in zip(ci, pop)]
+    deps["ci_high"] = [hi / p * 1e5 for (_, hi), p in zip(ci, pop)]
+    return deps.sort_values("ubigeo_dep").reset_index(drop=True)
+
+
+def join_geo(geo: gpd.GeoDataFrame, table: pd.DataFrame, key: str = "ubigeo_dep") -> gpd.GeoDataFrame:
+    """Attach a department table to the polygons. Every code must match both ways, or it fails loudly."""
+    codes = table[key].astype(str)
+    if codes.duplicated().any():
+        raise ValueError(f"duplicate department codes in table: {sorted(codes[codes.duplicated()])}")
+    unknown = sorted(set(codes) - set(geo["ubigeo_dep"]))
+    if unknown:
+        raise ValueError(f"department code(s) {unknown} not in the boundary file (FIRST_IDDP)")
+    absent = sorted(set(geo["ubigeo_dep"]) - set(codes))
+    if absent:
+        raise ValueError(f"department code(s) {absent} have no row in the table: a zero must be explicit")
+    cols = [c for c in table.columns if c != key and c not in geo.columns]
+    return geo.merge(table.assign(**{key: codes})[[key, *cols]], on=key, how="left", validate="one_to_one")
+
+
+def choropleth(gdf: gpd.GeoDataFrame, column: str, title: str, legend_label: str, ax=None):
+    """Sequential colour-blind-safe map (cividis) of `column`; zeros are coloured as zeros (no missing class)."""
+    if gdf[column].isna().any():
+        raise ValueError(f"{column}: missing values would be drawn as blanks; fill zeros explicitly first")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 7))
+    else:
+        fig = ax.figure
+    gdf.plot(column=column, cmap=SEQUENTIAL_CMAP, linewidth=0.4, edgecolor="0.35", legend=True, ax=ax,
+             legend_kwds={"label": legend_label, "shrink": 0.6})
+    ax.set_axis_off()
+    ax.set_title(title)
+    return fig

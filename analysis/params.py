@@ -1,0 +1,140 @@
+"""Notebook parameters: load the YAML parameter file and check it against each notebook's declared parameters.
+
+A parameter file has two sections (see params/default.yaml for the commented format):
+    shared:    {name: value}               given to every notebook that declares `name`
+    notebooks: {notebook: {name: value}}   given to that notebook only; `name` must be declared there
+and may say `extends: other.yaml` (relative to itself) to start from another file and override it.
+
+Declared parameters come from papermill's inspection of the cell tagged "parameters". Their type is the
+annotation (`x: int = 3`, `x = 3  # type: int`) or else the type of the default literal; a default of None
+accepts any value. Every problem is reported before any notebook runs.
+"""
+import ast
+from pathlib import Path
+
+import papermill
+import yaml
+
+
+class ParameterError(ValueError):
+    """A parameter file that does not fit the notebooks' declared parameters."""
+
+
+class _NoDatesLoader(yaml.SafeLoader):
+    """SafeLoader that keeps 2023-03-31 a string: notebook parameters are plain literals, never date objects."""
+
+
+_NoDatesLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,),
+          "dict": (dict,), "tuple": (list,)}
+
+
+def read_yaml(path) -> dict:
+    """Parse a YAML mapping with dates kept as strings; an empty file is an empty mapping."""
+    path = Path(path)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDatesLoader) or {}
+    if not isinstance(data, dict):
+        raise ParameterError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def load_params(path) -> dict:
+    """Return {"shared": {...}, "notebooks": {name: {...}}} with any `extends:` chain resolved."""
+    path = Path(path)
+    data = read_yaml(path)
+    unknown = set(data) - {"shared", "notebooks", "extends"}
+    if unknown:
+        raise ParameterError(f"{path}: unknown top-level keys {sorted(unknown)}; "
+                             "allowed: shared, notebooks, extends")
+    base = load_params(path.parent / data["extends"]) if data.get("extends") else {"shared": {}, "notebooks": {}}
+    shared = {**base["shared"], **_mapping(data.get("shared"), path, "shared")}
+    notebooks = {k: dict(v) for k, v in base["notebooks"].items()}
+    for name, section in _mapping(data.get("notebooks"), path, "notebooks").items():
+        notebooks[name] = {**notebooks.get(name, {}), **_mapping(section, path, f"notebooks.{name}")}
+    return {"shared": shared, "notebooks": notebooks}
+
+
+def _mapping(value, path, where) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ParameterError(f"{path}: `{where}` must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def declared_parameters(notebook_path) -> dict:
+    """{name: {"type": type name or "any", "default": source text, "help": comment}} of a notebook."""
+    found = papermill.inspect_notebook(str(notebook_path))
+    return {name: {"type": _declared_type(p["inferred_type_name"], p["default"]),
+                   "default": p["default"], "help": p["help"]} for name, p in found.items()}
+
+
+def _declared_type(annotation: str, default: str) -> str:
+    if annotation and annotation != "None":
+        return annotation
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError):
+        return "any"
+    return "any" if value is None else type(value).__name__
+
+
+def type_ok(value, type_name: str) -> bool:
+    """Does a YAML value fit a declared type? bool is not an int; an int is a float; Optional[T] admits None."""
+    type_name = type_name.replace(" ", "")
+    if type_name.startswith("Optional[") and type_name.endswith("]"):
+        return value is None or type_ok(value, type_name[len("Optional["):-1])
+    base = type_name.split("[", 1)[0]
+    if base not in _TYPES:
+        return True  # an annotation we cannot check (e.g. a class name) is taken on trust
+    if isinstance(value, bool) and base != "bool":
+        return False
+    return isinstance(value, _TYPES[base])
+
+
+def describe(declared: dict) -> str:
+    """The declared parameters, one per line, as the error messages list them."""
+    if not declared:
+        return "    (this notebook declares no parameters)"
+    return "\n".join(f"    {name}: {d['type']} = {d['default']}" + (f"  # {d['help']}" if d["help"] else "")
+                     for name, d in sorted(declared.items()))
+
+
+def resolve(config: dict, declared: dict[str, dict]) -> dict[str, dict]:
+    """Parameters for each notebook in `declared` ({notebook: declared parameters}), or ParameterError.
+
+    Collects every problem (unknown notebook, unknown name, wrong type, shared key nobody declares) into one
+    message so a reviewer fixes the file in one go.
+    """
+    problems, resolved = [], {}
+    for nb in sorted(set(config["notebooks"]) - set(declared)):
+        problems.append(f"section notebooks.{nb}: no such notebook; known: {', '.join(sorted(declared))}")
+    for key in sorted(config["shared"]):
+        if not any(key in d for d in declared.values()):
+            problems.append(f"shared.{key}: declared by no notebook")
+    for nb, decl in declared.items():
+        shared = {k: v for k, v in config["shared"].items() if k in decl}
+        own = config["notebooks"].get(nb, {})
+        resolved[nb] = {**shared, **own}
+        problems += _check_notebook(nb, decl, shared, own)
+    if problems:
+        raise ParameterError("invalid parameters:\n" + "\n".join(problems))
+    return resolved
+
+
+def _check_notebook(nb: str, decl: dict, shared: dict, own: dict) -> list[str]:
+    problems = []
+    for key in sorted(set(own) - set(decl)):
+        problems.append(f"notebooks.{nb}.{key}: {nb} has no parameter {key!r}; its parameters are:\n"
+                        + describe(decl))
+    for where, values in (("shared", shared), (f"notebooks.{nb}", own)):
+        for key, value in sorted(values.items()):
+            if key in decl and not type_ok(value, decl[key]["type"]):
+                problems.append(f"{where}.{key}: {value!r} is {type(value).__name__}, but {nb} declares "
+                                f"{key}: {decl[key]['type']} = {decl[key]['default']}; its parameters are:\n"
+                                + describe(decl))
+    return problems

@@ -1,0 +1,173 @@
+"""Build the casualty register: raw records → every table in data/processed/.
+
+The steps, in order, each logging counts in and out (analysis.steplog):
+  manifest.verify → sources.read_* → (source selection) → clean.mentions → link → conflicts.resolve
+  → (cut-off and context selection) → reconcile (+ unidentified records) → covariates → schemas → write.
+`build` is pure (returns the tables); `write` puts them in place atomically, all or nothing.
+"""
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import codebook, conflicts, covariates, link, manifest, paths, reconcile, schemas, sources
+from .clean import places
+from .clean.mentions import clean_mentions
+from .io import staged_dir, write_csv_atomic, write_text_atomic
+from .steplog import StepLog
+
+CONTEXTS_ALL = ["clash", "blockade", "police_officer", "other", "unknown"]
+
+
+@dataclass
+class Params:
+    cutoff_date: str = "2023-03-31"
+    contexts: list = field(default_factory=lambda: list(CONTEXTS_ALL))
+    exclude_sources: list = field(default_factory=list)
+    include_paraphrase: bool = True
+
+
+@dataclass
+class Register:
+    tables: dict
+    log: StepLog
+    params: Params
+
+
+def _raw(raw_dir, rel):
+    return raw_dir / rel
+
+
+def select_sources(mentions, params: Params, log: StepLog) -> pd.DataFrame:
+    """Sources used: drop the excluded sources (and paraphrase rows if asked), logging each drop."""
+    keep = ~mentions["source_id"].isin(params.exclude_sources)
+    if not params.include_paraphrase:
+        keep &= mentions["quote_kind"] != "paraphrase"
+    for mid, sid, qk in mentions.loc[~keep, ["mention_id", "source_id", "quote_kind"]].itertuples(index=False):
+        log.decision("select_sources", "drop", f"source {sid} ({qk}) excluded by parameters", ref=mid)
+    log.counts("select_sources", len(mentions), int(keep.sum()), "mention rows",
+               f"exclude_sources={params.exclude_sources}, include_paraphrase={params.include_paraphrase}")
+    return mentions[keep].reset_index(drop=True)
+
+
+def select_cutoff(victims, params: Params, log: StepLog) -> pd.DataFrame:
+    """Keep persons who died on or before the cut-off. Unknown death dates are kept and counted: an unknown
+    date is not a date after the cut-off."""
+    death = pd.to_datetime(victims["date_death"], errors="raise")
+    after = death > pd.Timestamp(params.cutoff_date)
+    for vid in victims.loc[after, "victim_id"]:
+        log.decision("select_cutoff", "drop", f"died after the cut-off {params.cutoff_date}", ref=vid)
+    log.counts("select_cutoff", len(victims), int((~after).sum()), "persons",
+               f"cutoff_date={params.cutoff_date}; {int(death.isna().sum())} person(s) with unknown death date kept")
+    return victims[~after].reset_index(drop=True)
+
+
+def select_contexts(victims, params: Params, log: StepLog) -> pd.DataFrame:
+    keep = victims["context"].isin(params.contexts)
+    for vid, ctx in victims.loc[~keep, ["victim_id", "context"]].itertuples(index=False):
+        log.decision("select_contexts", "drop", f"context '{ctx}' not in the included contexts", ref=vid)
+    log.counts("select_contexts", len(victims), int(keep.sum()), "persons", f"contexts={params.contexts}")
+    return victims[keep].reset_index(drop=True)
+
+
+def build(raw_dir=None, params: Params | None = None) -> Register:
+    raw_dir = raw_dir or paths.RAW
+    params = params or Params()
+    log = StepLog()
+    manifest.verify(raw_dir)
+    log.counts("manifest.verify", len(manifest.raw_files(raw_dir)), len(manifest.raw_files(raw_dir)), "raw files",
+               "every raw file listed in MANIFEST.csv with a matching sha256")
+    mentions_raw = sources.read_mentions(raw_dir / "casualties/mentions.csv")
+    srcs = sources.read_sources(raw_dir / "casualties/sources.csv")
+    counts = sources.read_aggregate_counts(raw_dir / "casualties/aggregate_counts.csv")
+    events_raw = sources.read_events(raw_dir / "context/events.csv")
+    log.counts("sources.read", len(mentions_raw), len(mentions_raw), "mention rows",
+               f"{len(srcs)} sources, {len(counts)} aggregate counts, {len(events_raw)} events read")
+
+    mentions = select_sources(mentions_raw, params, log)
+    clean = clean_mentions(mentions, srcs, places.build_gazetteer(raw_dir), log, "data/raw/casualties/mentions.csv")
+    linked, match_report = link.link(clean, log, events=events_raw)
+    events = link.event_table(events_raw)
+    victims_all = conflicts.derive_context(conflicts.resolve(linked, log), events, log)
+    identified = select_cutoff(victims_all, params, log)
+    recon = reconcile.reconcile(identified, counts, log, srcs)
+    register = reconcile.add_unidentified(identified, counts, params.cutoff_date, log, srcs)
+    identity = reconcile.check_identity(register, counts, params.cutoff_date, srcs)
+    victims = select_contexts(register, params, log)
+    departments = covariates.build_departments(
+        covariates.read_units(raw_dir / "covariates/departments.csv", "data/raw/covariates/departments.csv"),
+        covariates.read_units(raw_dir / "covariates/ethnicity/ethnicity_by_department.csv",
+                              "data/raw/covariates/ethnicity/ethnicity_by_department.csv"), log)
+    tables = {
+        "victims": victims,
+        "mentions_linked": linked,
+        "match_report": match_report,
+        "reconciliation": recon,
+        "reconciliation_identity": identity,
+        "departments": departments,
+        "events": events,
+    }
+    tables = schemas.validate_all(tables, srcs)
+    return Register(tables, log, params)
+
+
+def write(register: Register, out_dir=None) -> list:
+    """Write every table, the cleaning log and the codebook into out_dir, all or nothing."""
+    out_dir = out_dir or paths.PROCESSED
+    book = codebook.build(register.tables)
+    with staged_dir(out_dir) as stage:
+        for name, df in register.tables.items():
+            write_csv_atomic(df, stage / f"{name}.csv")
+        write_text_atomic(register.log.to_markdown("Cleaning log"), stage / "cleaning_log.md")
+        write_csv_atomic(register.log.to_frame(), stage / "cleaning_log.csv")
+        write_csv_atomic(book, stage / "codebook.csv")
+        write_text_atomic(codebook.to_markdown(book), stage / "codebook.md")
+        written = sorted(p.name for p in stage.iterdir())
+    return written
+
+
+# ---- summaries the notebook quotes (computed, never typed) ----------------------------------------------
+def summary(register: Register) -> dict:
+    """name → (value, unit, definition) for the register's headline counts."""
+    v, m = register.tables["victims"], register.tables["mentions_linked"]
+    status = m["link_status"].value_counts()
+    ident = v["identified"].astype(bool)
+    return {
+        "persons_total": (len(v), "person", "persons in victims.csv (identified + unidentified)"),
+        "persons_identified": (int(ident.sum()), "person", "persons named or individually described by a source"),
+        "persons_unidentified": (int((~ident).sum()), "person",
+                                 "records standing for deaths known only from the official counts"),
+        "mentions_total": (len(m), "count", "mention rows used (after source selection)"),
+        "mentions_linked": (int(status.get("linked", 0)), "count", "mention rows linked to a person"),
+        "mentions_retracted": (int(status.get("retracted", 0)), "count",
+                               "mention rows naming a person a source says does not exist"),
+        "mentions_unattributed": (int(status.get("unattributed", 0)), "count",
+                                  "unnamed mention rows that cannot be attributed to one person"),
+        "persons_with_conflict": (int((v["conflict_fields"].fillna("") != "").sum()), "person",
+                                  "identified persons with at least one field on which sources disagree"),
+    }
+
+
+def summary_text(s: dict) -> str:
+    val = {k: v[0] for k, v in s.items()}
+    return (f"The register holds **{val['persons_total']} persons**: {val['persons_identified']} identified by at "
+            f"least one source and {val['persons_unidentified']} unidentified records. Of {val['mentions_total']} "
+            f"mention rows, {val['mentions_linked']} are linked to a person, {val['mentions_retracted']} name a "
+            f"person a source retracted, and {val['mentions_unattributed']} are unnamed mentions left "
+            f"unattributed (each with its reason in `mentions_linked.csv`). {val['persons_with_conflict']} "
+            f"identified persons have at least one field on which their sources disagree.")
+
+
+def conflicts_by_field(victims: pd.DataFrame) -> pd.DataFrame:
+    """Persons with a conflict on each field (identified persons only)."""
+    cols = [c for c in victims.columns if c.startswith("conflict_") and c != "conflict_fields"]
+    ident = victims[victims["identified"].astype(bool)]
+    return pd.DataFrame({"field": [c.removeprefix("conflict_") for c in cols],
+                         "persons_with_conflict": [int(ident[c].fillna(False).astype(bool).sum()) for c in cols]})
+
+
+def identity_text(identity: pd.DataFrame) -> str:
+    level = identity["level"].iloc[0]
+    total = int(identity["official_count"].sum())
+    return (f"The identity holds at the **{level}** level of the latest official snapshot "
+            f"(as of {identity['as_of'].max()}): {total} deaths = {int(identity['identified'].sum())} identified "
+            f"+ {int(identity['unidentified'].sum())} unidentified.")

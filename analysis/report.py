@@ -1,0 +1,161 @@
+"""Static HTML report, readable offline: one page per executed notebook plus an index of every recorded number.
+
+Notebook pages come from nbconvert's HTMLExporter ("lab" template: CSS inlined, images embedded). Its <script>
+elements (require.js, MathJax, mermaid from a CDN) are removed, so the pages load nothing from the network;
+`external_assets` checks that. index.html lists each key of outputs/numbers.json grouped by notebook (value,
+interval, p-value, unit, definition) with links to the notebook page and to that notebook's figures, which are
+copied into outputs/report/figures/.
+"""
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+from nbconvert import HTMLExporter
+
+from . import paths
+from .io import write_text_atomic
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.S | re.I)
+_ASSET = re.compile(r"<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*?"
+                    r"\b(?:src|href|data)\s*=\s*[\"']?(https?://[^\"'\s>]+)", re.I)
+_CSS_URL = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"']?)(https?://[^\"')\s]+)", re.I)
+
+
+def external_assets(text: str) -> list[str]:
+    """URLs a browser would fetch on opening the page (scripts, styles, images, CSS url()/@import).
+
+    Ordinary hyperlinks (<a href>) are not assets: a source cited in a notebook stays clickable.
+    """
+    return sorted(set(_ASSET.findall(text)) | set(_CSS_URL.findall(text)))
+
+
+def notebook_html(notebook_path: Path) -> str:
+    """One executed notebook as a self-contained HTML page."""
+    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    body, _ = exporter.from_filename(str(notebook_path))
+    body = _SCRIPT.sub("", body)
+    left = external_assets(body)
+    if left:
+        raise ValueError(f"{paths.rel(notebook_path)}: HTML still references network assets: {left}")
+    return body
+
+
+def notebook_of(key: str, notebooks: list[str], owners: dict | None = None) -> str:
+    """The notebook a numbers.json key belongs to.
+
+    Its prefix (before the first ".") is looked up in `owners` (prefix → notebook, from `Numbers("prefix")`
+    in the notebooks' code), else matched to a notebook name: the name itself, its number ("03"), or one of
+    the words after the number ("regional" → 03-regional-disparity).
+    """
+    prefix = key.split(".", 1)[0]
+    if owners and prefix in owners:
+        return owners[prefix]
+    for name in notebooks:
+        number, _, words = name.partition("-")
+        if prefix in (name, number) or prefix in words.split("-"):
+            return name
+    return prefix
+
+
+_NUMBERS_CALL = re.compile(r"Numbers\(\s*[\"']([^\"']+)[\"']")
+
+
+def number_owners(sources: dict[str, str]) -> dict[str, str]:
+    """{prefix: notebook} for every `Numbers("prefix", ...)` in a notebook's code."""
+    return {prefix: name for name, src in sources.items() for prefix in _NUMBERS_CALL.findall(src)}
+
+
+def figures_of(name: str, figure_stems: list[str], sources: str) -> list[str]:
+    """Figures a notebook made: named with its number prefix ("03-…", "03_…") or named as a string literal in its code."""
+    number = name.split("-", 1)[0]
+    quoted = lambda s: f'"{s}"' in sources or f"'{s}'" in sources  # noqa: E731
+    return [s for s in figure_stems if s.startswith((f"{number}-", f"{number}_")) or quoted(s)]
+
+
+def _code_sources(notebook_path: Path) -> str:
+    nb = json.loads(notebook_path.read_text(encoding="utf-8"))
+    return "\n".join("".join(c.get("source", "")) for c in nb.get("cells", []) if c.get("cell_type") == "code")
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return f"{x:.4g}"
+    return html.escape(str(x))
+
+
+def _row(key: str, entry: dict, page: str) -> str:
+    interval = entry.get("interval")
+    cells = [f'<a href="{page}"><code>{html.escape(key)}</code></a>', _fmt(entry.get("value")),
+             f"{_fmt(interval[0])} – {_fmt(interval[1])}" if interval else "",
+             _fmt(entry.get("p_value")) if "p_value" in entry else "",
+             html.escape(str(entry.get("unit", ""))), html.escape(str(entry.get("definition", "")))]
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+_STYLE = """body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;width:100%;margin-bottom:1em}td,th{border-bottom:1px solid #ccc;padding:.3em;
+text-align:left;vertical-align:top}th{background:#f3f3f3}code{font-size:90%}.figs a{margin-right:1em}"""
+
+
+def index_html(numbers: dict, notebooks: list[str], figures: dict[str, list[str]], owners=None) -> str:
+    """The landing page: findings grouped by notebook, each linked to its notebook page and figures."""
+    groups: dict[str, list[str]] = {}
+    for key in sorted(numbers):
+        groups.setdefault(notebook_of(key, notebooks, owners), []).append(key)
+    order = [n for n in notebooks if n in groups or figures.get(n)] + sorted(set(groups) - set(notebooks))
+    parts = [f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Findings</title><style>{_STYLE}</style>"
+             "</head><body><h1>Findings</h1><p>Every number quoted in the notebooks, as recorded in "
+             "<code>outputs/numbers.json</code>, grouped by the notebook that computed it.</p>"]
+    for name in order:
+        page = f"notebooks/{name}.html" if name in notebooks else "#"
+        parts.append(f'<h2 id="{html.escape(name)}"><a href="{page}">{html.escape(name)}</a></h2>')
+        figs = figures.get(name, [])
+        if figs:
+            links = "".join(f'<a href="figures/{html.escape(s)}.png">{html.escape(s)}</a>'
+                            f' (<a href="figures/{html.escape(s)}.csv">data</a>)' for s in figs)
+            parts.append(f'<p class="figs">Figures: {links}</p>')
+        if groups.get(name):
+            parts.append("<table><tr><th>key</th><th>value</th><th>interval</th><th>p</th><th>unit</th>"
+                         "<th>definition</th></tr>")
+            parts += [_row(k, numbers[k], page) for k in groups[name]]
+            parts.append("</table>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def notebook_names(root: Path) -> list[str]:
+    """Notebooks in pipeline order (params/pipeline.yaml), then any others by name."""
+    from .runner import load_pipeline, topological_order
+    pipeline = root / "params" / "pipeline.yaml"
+    ordered = topological_order(load_pipeline(pipeline)) if pipeline.exists() else []
+    present = sorted(p.stem for p in (root / "notebooks").glob("*.ipynb"))
+    return [n for n in ordered if n in present] + [n for n in present if n not in ordered]
+
+
+def build(root=None, out_dir=None) -> Path:
+    """Write outputs/report/index.html, notebooks/*.html and figures/; returns the index path."""
+    root = Path(root or paths.ROOT)
+    out_dir = Path(out_dir or root / "outputs" / "report")
+    names = notebook_names(root)
+    numbers_file = root / "outputs" / "numbers.json"
+    numbers = json.loads(numbers_file.read_text(encoding="utf-8")) if numbers_file.exists() else {}
+    fig_dir = root / "outputs" / "figures"
+    stems = sorted(p.stem for p in fig_dir.glob("*.png"))
+    figures, sources = {}, {}
+    for name in names:
+        nb_path = root / "notebooks" / f"{name}.ipynb"
+        write_text_atomic(notebook_html(nb_path), out_dir / "notebooks" / f"{name}.html")
+        sources[name] = _code_sources(nb_path)
+        figures[name] = figures_of(name, stems, sources[name])
+    for stem in sorted({s for fs in figures.values() for s in fs}):
+        for ext in ("png", "csv"):
+            if (fig_dir / f"{stem}.{ext}").exists():
+                (out_dir / "figures").mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(fig_dir / f"{stem}.{ext}", out_dir / "figures" / f"{stem}.{ext}")
+    index = out_dir / "index.html"
+    write_text_atomic(index_html(numbers, names, figures, number_owners(sources)), index)
+    return index

@@ -1,0 +1,222 @@
+"""How force was used: shares with exact intervals, exact group comparisons, lethal-force indicators.
+
+Indicators follow the Monitor of the Use of Lethal Force in Latin America (Monitor del Uso de la Fuerza Letal),
+restricted to what this register supports. Every denominator is stated; when one is missing the result says so
+(value None plus a reason) instead of guessing.
+"""
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+from scipy import stats
+
+from ..errors import RawDataError, data_row
+from .descriptive import LEVELS, as_category
+from .exact import binom_ci
+
+NOT_KNOWN = ("unknown", "not_applicable")
+UPPER_BODY = ("head", "neck", "thorax")
+DEPARTMENT_CODES = tuple(f"{i:02d}" for i in range(1, 26))  # INEI 01..25, Callao = 07
+
+
+@dataclass(frozen=True)
+class Share:
+    label: str
+    k: int
+    n: int
+    value: float
+    low: float
+    high: float
+    denominator: str  # who is counted in n, in words
+
+    def as_row(self) -> dict:
+        return {"label": self.label, "k": self.k, "n": self.n, "share": self.value, "ci_low": self.low,
+                "ci_high": self.high, "denominator": self.denominator}
+
+
+def share(k: int, n: int, label: str, denominator: str, alpha: float = 0.05) -> Share:
+    low, high = binom_ci(int(k), int(n), alpha)
+    return Share(label, int(k), int(n), k / n if n else float("nan"), low, high, denominator)
+
+
+def proportions(victims: pd.DataFrame, field: str, levels=None, exclude=NOT_KNOWN, alpha: float = 0.05) -> pd.DataFrame:
+    """Share of each level of `field` with a Clopper–Pearson interval.
+
+    Denominator = persons whose `field` is not in `exclude` (default: known and applicable); the number excluded
+    is returned in column n_excluded so the reader sees it.
+    """
+    values = as_category(victims[field])
+    eligible = ~values.isin(list(exclude))
+    n = int(eligible.sum())
+    levels = [lv for lv in (levels or LEVELS[field]) if lv not in exclude]
+    what = f"persons with {field} not in {list(exclude)}" if exclude else "all persons"
+    rows = [share(int((values[eligible] == lv).sum()), n, lv, what, alpha).as_row() for lv in levels]
+    out = pd.DataFrame(rows)
+    out["n_excluded"] = int((~eligible).sum())
+    return out
+
+
+def site_share(victims: pd.DataFrame, sites=UPPER_BODY, exclude=NOT_KNOWN, alpha: float = 0.05) -> Share:
+    """Share of persons whose recorded wound site is in `sites`, among persons with a known site.
+
+    "multiple" counts in the denominator but not the numerator: the register does not say which sites, so this
+    is a lower bound for the upper-body share.
+    """
+    wound = as_category(victims["wound"])
+    known = ~wound.isin(list(exclude))
+    k = int((known & wound.isin(list(sites))).sum())
+    return share(k, int(known.sum()), "+".join(sites), f"persons with a known wound site (excluded: {list(exclude)})",
+                 alpha)
+
+
+# ---------------------------------------------------------------- group comparisons
+def department_group(victims: pd.DataFrame, codes) -> pd.Series:
+    """True where ubigeo_dep is in `codes`, False elsewhere, NA where the department is unknown.
+
+    Codes are validated: a code that is not an INEI department (01..25) fails loudly rather than matching nothing.
+    """
+    codes = [str(c) for c in codes]
+    bad = sorted(set(codes) - set(DEPARTMENT_CODES))
+    if bad:
+        raise ValueError(f"group definition has codes that are not INEI departments 01..25: {bad}")
+    dep = victims["ubigeo_dep"].astype("string")
+    return dep.isin(codes).astype("boolean").mask(dep.isna())
+
+
+def level_group(victims: pd.DataFrame, field: str, in_group, out_group) -> pd.Series:
+    """True for levels in `in_group`, False for `out_group`, NA otherwise (e.g. force army/both vs police)."""
+    v = as_category(victims[field])
+    g = pd.Series(pd.NA, index=victims.index, dtype="boolean")
+    g[v.isin(list(in_group))] = True
+    g[v.isin(list(out_group))] = False
+    return g
+
+
+@dataclass(frozen=True)
+class Comparison:
+    table: pd.DataFrame  # 2×2: rows group in/out, columns outcome yes/no
+    in_share: Share
+    out_share: Share
+    odds_ratio: float
+    p_value: float
+    n_excluded: int
+    note: str = field(default="")
+
+
+def compare_groups(group: pd.Series, outcome: pd.Series, labels=("in group", "rest"),
+                   outcome_label: str = "outcome", alternative: str = "two-sided", alpha: float = 0.05) -> Comparison:
+    """Fisher's exact test of `outcome` between group True and group False.
+
+    Persons with NA group or NA outcome are excluded (their number is returned), never assigned.
+    """
+    group = group.astype("boolean")
+    outcome = outcome.astype("boolean")
+    ok = group.notna() & outcome.notna()
+    g, o = group[ok].astype(bool), outcome[ok].astype(bool)
+    a, b = int((g & o).sum()), int((g & ~o).sum())
+    c, d = int((~g & o).sum()), int((~g & ~o).sum())
+    table = pd.DataFrame([[a, b], [c, d]], index=list(labels), columns=[outcome_label, f"not {outcome_label}"])
+    res = stats.fisher_exact([[a, b], [c, d]], alternative=alternative)
+    what = f"persons in {{}} with known group and {outcome_label}"
+    return Comparison(table, share(a, a + b, labels[0], what.format(labels[0]), alpha),
+                      share(c, c + d, labels[1], what.format(labels[1]), alpha),
+                      float(res.statistic), float(res.pvalue), int((~ok).sum()))
+
+
+def known_outcome(victims: pd.DataFrame, field: str, positive, exclude=NOT_KNOWN) -> pd.Series:
+    """Boolean outcome (value in `positive`), NA where the field is unknown/not applicable."""
+    v = as_category(victims[field])
+    return v.isin(list(positive)).astype("boolean").mask(v.isin(list(exclude)))
+
+
+# ---------------------------------------------------------------- lethal-force indicators
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    value: float | None
+    numerator: int | None
+    denominator: int | None
+    source: str
+    window: str
+    note: str
+
+
+def civilians_per_officer(victims: pd.DataFrame, start, end, civilian_contexts=("clash",)) -> Indicator:
+    """Civilians killed per police officer killed in [start, end] (Monitor: ratio > 10 signals abuse of force).
+
+    Civilians = persons with context in `civilian_contexts`; officers = context "police_officer". Deaths without a
+    date are not in the window and are reported in the note. Zero officers killed → undefined (None), not infinity.
+    """
+    d = victims["date_death"]
+    inside = d.notna() & (d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))
+    civ = int((inside & victims["context"].isin(list(civilian_contexts))).sum())
+    pol = int((inside & (victims["context"] == "police_officer")).sum())
+    undated = int((d.isna() & victims["context"].isin([*civilian_contexts, "police_officer"])).sum())
+    window = f"{pd.Timestamp(start).date()} to {pd.Timestamp(end).date()}"
+    note = f"{undated} civilian or police death(s) without a date not counted"
+    if pol == 0:
+        return Indicator("civilians_per_police_killed", None, civ, 0, "victims register", window,
+                         note + "; no police officer killed in the window: ratio undefined")
+    return Indicator("civilians_per_police_killed", civ / pol, civ, pol, "victims register", window, note)
+
+
+def lethality_index(killed: int, injured: int | None, *, source: str, window: str, note: str = "") -> Indicator:
+    """Killed per injured (Monitor: > 1 signals lethal force used beyond need). None when injured is missing."""
+    if injured is None or pd.isna(injured):
+        return Indicator("lethality_index", None, int(killed), None, source, window,
+                         (note + "; " if note else "") + "no injured count for this scope and window: not computed")
+    if int(injured) == 0:
+        return Indicator("lethality_index", None, int(killed), 0, source, window,
+                         (note + "; " if note else "") + "zero injured: ratio undefined")
+    return Indicator("lethality_index", int(killed) / int(injured), int(killed), int(injured), source, window, note)
+
+
+# MINSA COE snapshots in departments.csv: (hospitalized column, cumulative discharges column, window covered)
+MINSA_WAVES = {
+    "wave1": ("minsa_hospitalized_2022-12-19", "minsa_discharged_cum_2022-12-19", "2022-12-07", "2022-12-19"),
+    "wave2": ("minsa_hospitalized_2023-01-20_since_0104", "minsa_discharged_cum_2023-01-20_since_0104",
+              "2023-01-04", "2023-01-20"),
+}
+
+
+def minsa_treated(departments: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """Persons attended by MINSA per department in one wave = hospitalized at the snapshot + cumulative discharges.
+
+    This is a derived count (departments NOTES.md): civilians and police mixed, PNP hospitals possibly absent,
+    departments not listed by MINSA entered as 0. An empty cell fails loudly rather than being read as zero.
+    """
+    hosp, disc, start, end = MINSA_WAVES[wave]
+    out = departments[["ubigeo_dep", "department"]].copy()
+    for col in (hosp, disc):
+        vals = pd.to_numeric(departments[col].astype("string").replace("", pd.NA), errors="coerce")
+        if vals.isna().any():
+            i = int(vals.isna().to_numpy().nonzero()[0][0])
+            raise RawDataError("departments.csv", data_row(i), col, "empty or non-numeric MINSA count")
+        out[col] = vals.astype(int)
+    out["treated"] = out[hosp] + out[disc]
+    out["window_start"], out["window_end"] = start, end
+    return out
+
+
+_NUMBER = re.compile(r"^\s*(?P<q>[~>≥<]|approx\.?\s*)?\s*(?P<n>\d[\d,]*)")
+
+
+def injured_alternatives(text: str) -> pd.DataFrame:
+    """The injured figures printed in one events.csv `injured` cell, one row per ';'-separated alternative.
+
+    Each keeps its raw text; qualifier is "exact", "approx" (~) or "at_least" (>, ≥). "not found"/"n/a" → no rows.
+    A part that does not start with a number is kept with value NA (e.g. "several"), never guessed.
+    """
+    rows = []
+    for part in [p.strip() for p in str(text or "").split(";") if p.strip()]:
+        m = _NUMBER.match(part)
+        if part.lower().startswith(("not found", "n/a")):
+            continue
+        if not m:
+            rows.append({"value": pd.NA, "qualifier": "unstated", "raw": part})
+            continue
+        q = (m.group("q") or "").strip()
+        qual = "approx" if q.startswith(("~", "approx")) else "at_least" if q in (">", "≥") else \
+            "at_most" if q == "<" else "exact"
+        rows.append({"value": int(m.group("n").replace(",", "")), "qualifier": qual, "raw": part})
+    return pd.DataFrame(rows, columns=["value", "qualifier", "raw"]).astype({"value": "Int64"})

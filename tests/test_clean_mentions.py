@@ -1,0 +1,99 @@
+"""Cleaned mentions on the real data, and parser errors turned into RawDataError(file, row, field)."""
+import shutil
+
+import pandas as pd
+import pytest
+
+from analysis.clean.mentions import CONTRACT_COLUMNS, clean_mentions
+from analysis.clean.places import build_gazetteer
+from analysis.errors import RawDataError
+from analysis.paths import RAW
+from analysis.sources import read_mentions, read_sources
+from analysis.steplog import StepLog
+
+CAS = RAW / "casualties"
+GAZ = build_gazetteer(RAW)
+
+
+@pytest.fixture(scope="module")
+def cleaned():
+    log = StepLog()
+    out = clean_mentions(read_mentions(CAS / "mentions.csv"), read_sources(CAS / "sources.csv"), GAZ, log,
+                         "data/raw/casualties/mentions.csv")
+    return out, log
+
+
+def test_one_row_per_raw_row_with_contract_columns(cleaned):
+    out, log = cleaned
+    raw = pd.read_csv(CAS / "mentions.csv", dtype=str, keep_default_na=False)
+    assert len(out) == len(raw) == 326
+    assert list(out.columns[:len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
+    assert list(out["mention_id"]) == list(raw["mention_id"])
+    assert log.of_kind("counts")[0]["n_in"] == log.of_kind("counts")[0]["n_out"] == 326
+
+
+def test_raw_text_kept_beside_codes(cleaned):
+    out, _ = cleaned
+    raw = pd.read_csv(CAS / "mentions.csv", dtype=str, keep_default_na=False)
+    for col, rawcol in [("age_raw", "age_as_printed"), ("place_raw", "place_as_printed"),
+                        ("cause_raw", "cause_as_printed"), ("force_raw", "force_as_printed")]:
+        assert list(out[col].fillna("")) == list(raw[rawcol])
+
+
+def test_known_rows(cleaned):
+    out = cleaned[0].set_index("mention_id")
+    r = out.loc["M0007"]  # Defensoría list: died 14/12/2022, hospitalised since 10/12/22
+    assert (r["date_injury"], r["date_death"], r["age_years"], r["ubigeo_prov"]) == \
+        ("2022-12-10", "2022-12-14", 19, "0302")
+    assert out.loc["M0002", "name_is_initials"] and out.loc["M0002", "source_rank"] == 10
+    assert out.loc["M0208", "group_attribution"] and out.loc["M0208", "cause"] == "firearm_projectile"
+    retracted = out[out["is_retraction"]]
+    assert len(retracted) == 1 and "Reniec" in retracted["retraction_raw"].iloc[0]
+
+
+def test_group_attribution_only_from_listed_sources(cleaned):
+    out, _ = cleaned
+    grouped = set(out.loc[out["group_attribution"], "source_id"])
+    assert grouped == {"eldestape_iml", "larepublica_20221218_ayacucho_entierra", "larepublica_20221219_ayacucho9",
+                       "larepublica_20250904_reconstruccion", "hytimes_20251222_pichanaqui",
+                       "ojopublico_20231210_juliaca", "micaelas_202501"}
+
+
+def test_blockade_without_force_is_not_applicable(cleaned):
+    out, _ = cleaned
+    b = out[(out["context"] == "blockade") & out["force_raw"].isna()]
+    assert len(b) > 0 and (b["force"] == "not_applicable").all()
+    assert (out.loc[out["force_raw"].isna() & (out["context"] != "blockade"), "force"] == "unknown").all()
+
+
+def test_log_counts_rules(cleaned):
+    out, log = cleaned
+    cause_lines = [e for e in log.of_kind("rule") if e["detail"].startswith("cause:")]
+    total = sum(int(e["detail"].split()[1]) for e in cause_lines)
+    assert total == len(out)
+
+
+def _broken(tmp_path, field, value, row=1):
+    shutil.copy(CAS / "sources.csv", tmp_path / "sources.csv")
+    raw = pd.read_csv(CAS / "mentions.csv", dtype=str, keep_default_na=False)
+    raw.loc[row, field] = value
+    raw.to_csv(tmp_path / "mentions.csv", index=False)
+    m = read_mentions(tmp_path / "mentions.csv")
+    with pytest.raises(RawDataError) as e:
+        clean_mentions(m, read_sources(tmp_path / "sources.csv"), GAZ, StepLog(), "mentions.csv")
+    return e.value
+
+
+def test_unknown_place_names_file_row_field(tmp_path):
+    err = _broken(tmp_path, "place_as_printed", "Atlantis", row=4)
+    assert (err.file, err.row, err.field) == ("mentions.csv", 6, "place_as_printed")
+
+
+def test_impossible_date_names_file_row_field(tmp_path):
+    err = _broken(tmp_path, "date_as_printed", "31/02/2023", row=2)
+    assert (err.row, err.field) == (4, "date_as_printed") and "31/02/2023" in str(err)
+
+
+def test_impossible_age_names_file_row_field(tmp_path):
+    err = _broken(tmp_path, "age_as_printed", "140 años", row=0)
+    assert (err.row, err.field) == (2, "age_as_printed") and "mentions.csv" in str(err)

@@ -1,0 +1,208 @@
+"""Counts under tenures, emergencies and command periods; repetition measures and exact intervals."""
+import datetime as dt
+import random
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.command import emergency, repetition, tally, timeline
+from analysis.command.deaths import death_frame, read_victims, select
+from analysis.errors import RawDataError
+from analysis.stats.exact import poisson_ci
+
+D = dt.date
+ONE = dt.timedelta(days=1)
+
+
+def tenure(role, person, s_lo, s_hi, e_lo=None, e_hi=None):
+    return {"role": role, "person": person, "start_earliest": s_lo, "start_latest": s_hi,
+            "end_earliest": e_lo, "end_latest": e_hi, "open": e_lo is None}
+
+
+def deaths(rows):
+    return pd.DataFrame([{"victim_id": f"V{i:03d}", "day": r[0], "department": r[1], "province": r[2] if len(r) > 2
+                          else "", "district": "", "event_id": r[3] if len(r) > 3 else "", "context": "clash",
+                          "force": r[4] if len(r) > 4 else "police"} for i, r in enumerate(rows)])
+
+
+def test_boundary_day_belongs_to_the_successor():
+    t = pd.DataFrame([tenure("Interior", "A", D(2023, 1, 1), D(2023, 1, 1), D(2023, 1, 13), D(2023, 1, 13)),
+                      tenure("Interior", "B", D(2023, 1, 13), D(2023, 1, 13))])
+    days = [D(2023, 1, 12), D(2023, 1, 13), D(2023, 1, 13)]
+    out = tally.under_tenures(t, days).set_index("person")
+    assert (out.loc["A", "deaths_min"], out.loc["A", "deaths_max"]) == (1, 1)
+    assert (out.loc["B", "deaths_min"], out.loc["B", "deaths_max"]) == (2, 2)
+
+
+def test_month_only_boundary_gives_a_range():
+    t = pd.DataFrame([tenure("R", "A", D(2022, 12, 1), D(2022, 12, 1), D(2023, 1, 1), D(2023, 1, 31))])
+    out = tally.under_tenures(t, [D(2022, 12, 31), D(2023, 1, 15), D(2023, 2, 1)]).iloc[0]
+    assert (out.deaths_min, out.deaths_max) == (1, 2)
+
+
+def test_under_tenures_matches_day_by_day_loop():
+    rng = random.Random(7)
+    base = D(2022, 12, 1)
+    days = [base + dt.timedelta(days=rng.randrange(0, 120)) for _ in range(200)]
+    recs = []
+    for i in range(25):
+        s = base + dt.timedelta(days=rng.randrange(-10, 100))
+        s2 = s + dt.timedelta(days=rng.choice([0, 0, 1, 30]))
+        if rng.random() < 0.2:
+            recs.append(tenure("R", f"P{i}", s, s2))
+        else:
+            e = s2 + dt.timedelta(days=rng.randrange(1, 60))
+            recs.append(tenure("R", f"P{i}", s, s2, e, e + dt.timedelta(days=rng.choice([0, 0, 2, 29]))))
+    t = pd.DataFrame(recs)
+    got = tally.under_tenures(t, days)
+    far = D(2100, 1, 1)
+    for rec, row in zip(recs, got.itertuples()):
+        certain = possible = 0
+        for d in days:
+            end_e = rec["end_earliest"] or far
+            end_l = rec["end_latest"] or far
+            certain += rec["start_latest"] <= d and not d >= end_e
+            possible += rec["start_earliest"] <= d and not d >= end_l
+        assert (row.deaths_min, row.deaths_max) == (certain, possible)
+
+
+def test_in_window_keeps_open_and_overlapping_tenures():
+    t = pd.DataFrame([tenure("R", "old", D(2020, 1, 1), D(2020, 1, 1), D(2022, 12, 7), D(2022, 12, 7)),
+                      tenure("R", "now", D(2022, 12, 7), D(2022, 12, 7)),
+                      tenure("R", "later", D(2023, 4, 1), D(2023, 4, 1))])
+    assert tally.in_window(t, D(2022, 12, 7), D(2023, 3, 31)).person.tolist() == ["now"]
+
+
+@pytest.fixture(scope="module")
+def measures():
+    return emergency.code_measures(timeline.load()["rows"])
+
+
+def test_every_coded_measure_traces_to_its_raw_row(measures):
+    rows = timeline.load()["rows"].set_index("row")
+    for m in measures.itertuples():
+        assert rows.loc[m.row, "event"] == m.event_raw
+    curfew = measures[measures.measure_id == "Curfew-DS144-2022"]
+    # the raw row reads "15 provinces in 8 regions"
+    assert "15 provinces in 8 regions" in curfew.event_raw.iloc[0]
+    assert (len(curfew), curfew.department.nunique()) == (15, 8)
+
+
+@pytest.mark.parametrize("day, dep, prov, expected", [
+    (D(2022, 12, 15), "Ayacucho", "Huamanga", "under"),          # national DS 143-2022-PCM
+    (D(2022, 12, 15), "", "", "under"),                          # national: place not needed
+    (D(2022, 12, 14), "Ayacucho", "Huamanga", "not under"),      # the day before DS 143 applies
+    (D(2023, 1, 28), "Lima", "Lima", "under"),                   # DS 009-2023-PCM
+    (D(2023, 2, 20), "Lima", "Lima", "not under"),               # DS 009 ended 13 Feb
+    (D(2023, 1, 20), "Ica", "", "unknown (place missing)"),      # Ica only by province
+    (D(2023, 1, 20), "Ica", "Ica", "under"),
+    (D(2023, 2, 7), "Ica", "Ica", "uncertain (date at a boundary)"),  # DS 141/142 end 5..11 Feb
+    (None, "Puno", "", "unknown (date missing)"),
+    (D(2023, 3, 5), "Puno", "El Collao", "under"),               # DS 018-2023-PCM
+])
+def test_emergency_status(measures, day, dep, prov, expected):
+    assert emergency.status_on(measures, day, dep, prov)[0] == expected
+
+
+def test_command_periods_and_force_totals():
+    t = pd.DataFrame([tenure("PNP", "A", D(2022, 1, 1), D(2022, 1, 1), D(2023, 3, 20), D(2023, 3, 21)),
+                      tenure("PNP", "B", D(2023, 3, 21), D(2023, 3, 21)),
+                      tenure("Int", "X", D(2022, 12, 1), D(2022, 12, 1), D(2023, 1, 13), D(2023, 1, 13)),
+                      tenure("Int", "Y", D(2023, 1, 13), D(2023, 1, 13))])
+    p = tally.command_periods(t, ["PNP", "Int"], D(2022, 12, 7), D(2023, 3, 31))
+    assert p.start.tolist() == [D(2022, 12, 7), D(2023, 1, 13), D(2023, 3, 20), D(2023, 3, 21)]
+    assert p.PNP.tolist()[2] == "A (change date uncertain)"  # A may have left; B not yet in
+    assert p.Int.tolist() == ["X", "Y", "Y", "Y"]
+    d = deaths([(D(2022, 12, 15), "Ayacucho", "", "", "army"), (D(2023, 1, 9), "Puno"), (D(2023, 1, 13), "Puno"),
+                (D(2023, 3, 20), "Puno", "", "", "unknown"), (D(2023, 3, 21), "Cusco")])
+    f = tally.by_force_per_period(p, d, ["police", "army", "unknown"])
+    assert f.total.tolist() == [2, 1, 1, 1] and f.army.tolist() == [1, 0, 0, 0]
+
+
+def test_observed_counts_use_region_and_seen_dates():
+    obs = pd.DataFrame([{"role": "Head Puno", "person": "P", "region": "Puno", "date_raw": "2023-01",
+                         "points": ((D(2023, 1, 1), D(2023, 1, 31)),), "row": 9}])
+    d = deaths([(D(2023, 1, 9), "Puno"), (D(2023, 1, 31), "Puno"), (D(2023, 2, 1), "Puno"), (D(2023, 1, 9), "Cusco")])
+    assert tally.observed_counts(obs, d).deaths_on_seen_dates.tolist() == [2]
+
+
+# ---- repetition --------------------------------------------------------------------------------------
+def synthetic_events():
+    base = D(2023, 1, 1)
+    rows = [(base, "Puno", "", "E1"), (base, "Puno", "", "E1"), (base + 3 * ONE, "Cusco"),
+            (base + 10 * ONE, "Lima", "", "E2"), (base + 12 * ONE, "Lima", "", "E2"), (base + 50 * ONE, "Puno")]
+    return repetition.lethal_events(deaths(rows))
+
+
+def test_lethal_events_grouping():
+    ev = synthetic_events()
+    assert ev.event_key.tolist() == ["E1", "Cusco 2023-01-04", "E2", "Puno 2023-02-20"]
+    assert ev.deaths.tolist() == [2, 1, 2, 1] and ev.date.iloc[2] == D(2023, 1, 11)  # earliest death of E2
+
+
+def test_follow_up_on_synthetic_series():
+    ev = synthetic_events()
+    f = repetition.follow_up(ev, D(2023, 1, 4), D(2023, 3, 31), 30)
+    assert (f["next_event"], f["days_to_next"]) == ("E2", 7)
+    assert (f["events_after"], f["deaths_after"], f["events_30d"], f["deaths_30d"]) == (2, 3, 1, 2)
+    assert not f["horizon_30d_truncated"]
+    last = repetition.follow_up(ev, D(2023, 2, 20), D(2023, 3, 1), 30)
+    assert last["days_to_next"] is None and last["events_after"] == 0 and last["horizon_30d_truncated"]
+
+
+def test_rates_around_exact_intervals():
+    ev = synthetic_events()
+    r = repetition.rates_around(ev, D(2023, 1, 4), D(2023, 1, 5), D(2023, 1, 1), D(2023, 3, 31))
+    assert (r["before_days"], r["before_events"]) == (3, 1)    # 1-3 Jan; the anchor days 4-5 Jan excluded
+    assert (r["after_days"], r["after_events"]) == (85, 2)     # 6 Jan - 31 Mar
+    lo, hi = poisson_ci(2)
+    assert r["after_rate"] == pytest.approx(2 / 85)
+    assert (r["after_low"], r["after_high"]) == pytest.approx((lo / 85, hi / 85))
+    garwood = stats.chi2.ppf([0.025, 0.975], [2, 4]) / 2 / 3  # k=1 over 3 days, computed independently
+    assert (r["before_low"], r["before_high"]) == pytest.approx(tuple(garwood))
+    ci = stats.binomtest(2, 3).proportion_ci(method="exact")
+    assert r["rate_ratio"] == pytest.approx((2 / 85) / (1 / 3))
+    assert r["rate_ratio_low"] == pytest.approx(ci.low / (1 - ci.low) * 3 / 85)
+    w = repetition.rates_around(ev, D(2023, 1, 4), D(2023, 1, 4), D(2023, 1, 1), D(2023, 3, 31), days=7)
+    assert (w["before_from"], w["after_to"], w["after_events"]) == (D(2023, 1, 1), D(2023, 1, 11), 1)
+
+
+def test_rate_without_days_is_nan():
+    import math
+    assert all(math.isnan(x) for x in repetition.poisson_rate(0, 0))
+    assert all(math.isnan(x) for x in repetition.rate_ratio(0, 10, 0, 10))
+
+
+# ---- victims reader ------------------------------------------------------------------------------------
+COLS = "victim_id,date_injury,date_death,ubigeo_dep,department,province,event_id,context,force\n"
+
+
+def test_read_victims_rejects_bad_date_and_force(tmp_path):
+    p = tmp_path / "victims.csv"
+    p.write_text(COLS + "V001,,2023-01-09,21,Puno,San Román,E07,clash,police\nV002,,09/01/2023,21,Puno,,,clash,police\n")
+    with pytest.raises(RawDataError) as err:
+        read_victims(p)
+    assert (err.value.row, err.value.field) == (3, "date_death")
+    p.write_text(COLS + "V001,,2023-01-09,21,Puno,San Román,E07,clash,navy\n")
+    with pytest.raises(RawDataError) as err:
+        read_victims(p)
+    assert (err.value.row, err.value.field) == (2, "force")
+    p.write_text("victim_id,date_death\nV1,\n")
+    with pytest.raises(RawDataError) as err:
+        read_victims(p)
+    assert err.value.field == "date_injury"
+
+
+def test_select_counts_every_exclusion(tmp_path):
+    p = tmp_path / "victims.csv"
+    p.write_text(COLS + "V1,,2023-01-09,21,Puno,,,clash,police\nV2,,,21,Puno,,,clash,police\n"
+                 "V3,,2023-01-09,21,Puno,,,blockade,not_applicable\nV4,,2023-05-01,21,Puno,,,clash,police\n"
+                 "V5,2023-01-11,2023-03-21,08,Cusco,Cusco,E08,clash,police\n")
+    v = death_frame(read_victims(p))
+    inside, n = select(v, ["clash"], D(2022, 12, 7), D(2023, 3, 31))
+    assert inside.victim_id.tolist() == ["V1", "V5"]
+    assert n == {"all": 5, "other_context": 1, "in_context": 4, "date_unknown": 1, "outside_window": 1,
+                 "in_window": 2}
+    by_injury = death_frame(read_victims(p), "date_injury")
+    assert by_injury.set_index("victim_id").loc["V5", "day"] == D(2023, 1, 11)

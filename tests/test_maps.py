@@ -1,0 +1,65 @@
+"""Choropleth join: all 25 units (Callao 07 included), zeros explicit, unknown codes rejected."""
+import pandas as pd
+import pytest
+
+from analysis import maps, paths
+from analysis.stats import descriptive as D
+from tests.test_stats_descriptive import synthetic_victims
+
+
+@pytest.fixture(scope="module")
+def geo():
+    return maps.read_departments_geo()
+
+
+@pytest.fixture(scope="module")
+def departments():
+    return pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
+
+
+def test_geo_has_all_25_units(geo):
+    assert sorted(geo["ubigeo_dep"]) == [f"{i:02d}" for i in range(1, 26)]
+    assert geo.set_index("ubigeo_dep").loc["07", "NOMBDEP"] == "CALLAO"
+
+
+def test_rates_cover_every_department_with_zeros(departments):
+    v = D.validate_victims(synthetic_victims())
+    t = maps.deaths_per_100k(v, departments)
+    assert len(t) == 25 and t["deaths"].notna().all()
+    assert t["deaths"].sum() == v["ubigeo_dep"].notna().sum()
+    counts = v["ubigeo_dep"].value_counts()
+    for row in t.itertuples():
+        assert row.deaths == counts.get(row.ubigeo_dep, 0)
+        assert row.per_100k == pytest.approx(row.deaths / int(row.pop_census_2017_persons) * 1e5)
+        assert row.ci_low <= row.per_100k <= row.ci_high
+    assert (t.loc[t["deaths"] == 0, "per_100k"] == 0).all()
+
+
+def test_join_covers_all_units_and_fails_on_unknown_code(geo, departments):
+    t = maps.deaths_per_100k(D.validate_victims(synthetic_victims()), departments)
+    joined = maps.join_geo(geo, t)
+    assert len(joined) == 25 and joined["per_100k"].notna().all()
+    assert joined.set_index("ubigeo_dep").loc["07", "department"] == "Callao"
+    bad = t.copy()
+    bad.loc[0, "ubigeo_dep"] = "26"
+    with pytest.raises(ValueError, match=r"\['26'\] not in the boundary file"):
+        maps.join_geo(geo, bad)
+    with pytest.raises(ValueError, match=r"\['25'\] have no row"):
+        maps.join_geo(geo, t[t["ubigeo_dep"] != "25"])
+
+
+def test_rates_reject_unknown_victim_code(departments):
+    v = D.validate_victims(synthetic_victims())
+    v.loc[0, "ubigeo_dep"] = "31"
+    with pytest.raises(ValueError, match="31"):
+        maps.deaths_per_100k(v, departments)
+
+
+def test_choropleth_draws_and_rejects_missing(geo, departments):
+    t = maps.deaths_per_100k(D.validate_victims(synthetic_victims()), departments)
+    joined = maps.join_geo(geo, t)
+    fig = maps.choropleth(joined, "per_100k", "t", "deaths per 100,000")
+    assert len(fig.axes) == 2  # map + colour bar
+    joined.loc[3, "per_100k"] = float("nan")
+    with pytest.raises(ValueError, match="missing"):
+        maps.choropleth(joined, "per_100k", "t", "x")

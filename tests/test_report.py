@@ -1,0 +1,91 @@
+"""Static HTML report: index of numbers linked to notebook pages and figures, with no network assets."""
+import base64
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import report
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+# 1x1 PNG
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+NUMBERS = {
+    "02-demo.deaths": {"value": 49, "unit": "person", "definition": "people killed by security forces"},
+    "02-demo.share_young": {"value": 0.2857142857, "interval": [0.17, 0.42], "unit": "proportion",
+                            "definition": "share aged under 25 <young>"},
+    "rates.rate_ratio": {"value": 4.1, "interval": [2.0, 8.3], "p_value": 0.001, "unit": "ratio",
+                      "definition": "south vs rest, deaths per 100,000"},
+}
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path
+    (root / "notebooks").mkdir()
+    nb = nbformat.read(str(FIXTURES / "typed.ipynb"), as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("Source: <a href=\"https://example.org/report\">report</a>, "
+                                                  "$x^2$"))
+    plot = nbformat.v4.new_code_cell('N = Numbers("02-demo")\nsave_figure(fig, "deaths-by-month", data)')
+    plot.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(PNG).decode()})]
+    nb.cells.append(plot)
+    nbformat.write(nb, str(root / "notebooks" / "02-demo.ipynb"))
+    other = nbformat.read(str(FIXTURES / "stage_a.ipynb"), as_version=4)
+    other.cells.append(nbformat.v4.new_code_cell("numbers = Numbers('rates', spec={})"))
+    nbformat.write(other, str(root / "notebooks" / "03-rates.ipynb"))
+    (root / "outputs" / "figures").mkdir(parents=True)
+    for stem in ("deaths-by-month", "03-map", "unrelated"):
+        (root / "outputs" / "figures" / f"{stem}.png").write_bytes(PNG)
+        (root / "outputs" / "figures" / f"{stem}.csv").write_text("a\n1\n")
+    (root / "outputs" / "numbers.json").write_text(json.dumps(NUMBERS))
+    return root
+
+
+def test_report_index_lists_numbers_by_notebook_with_links(project):
+    index = report.build(project)
+    assert index == project / "outputs" / "report" / "index.html"
+    text = index.read_text(encoding="utf-8")
+    assert '<h2 id="02-demo"><a href="notebooks/02-demo.html">02-demo</a></h2>' in text
+    assert '<h2 id="03-rates"><a href="notebooks/03-rates.html">03-rates</a></h2>' in text
+    assert text.index("02-demo.deaths") < text.index("rates.rate_ratio")
+    assert "<td>49</td>" in text and "<td>0.2857</td>" in text and "<td>0.17 – 0.42</td>" in text
+    assert "<td>0.001</td>" in text and "share aged under 25 &lt;young&gt;" in text
+    assert 'href="figures/deaths-by-month.png"' in text and 'href="figures/03-map.png"' in text
+    assert "unrelated" not in text
+    out = project / "outputs" / "report"
+    for link in re.findall(r'href="([^"#]+)"', text):
+        assert (out / link).is_file(), link
+    assert not (out / "figures" / "unrelated.png").exists()
+
+
+def test_report_pages_load_nothing_from_the_network(project):
+    report.build(project)
+    pages = sorted((project / "outputs" / "report").rglob("*.html"))
+    assert [p.name for p in pages] == ["index.html", "02-demo.html", "03-rates.html"]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert report.external_assets(text) == []
+        assert not re.search(r"<script[^>]*src=[\"']?https?:", text)
+    demo = (project / "outputs" / "report" / "notebooks" / "02-demo.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in demo                  # the figure is embedded
+    assert 'href="https://example.org/report"' in demo      # a cited source stays a link
+
+
+def test_external_assets_finds_scripts_styles_and_css_urls():
+    page = ('<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="http://cdn.example/s.css">'
+            '<style>@import "https://fonts.example/f.css"; a{background:url(https://img.example/b.png)}</style>'
+            '<a href="https://example.org">a link</a><img src="data:image/png;base64,AAA">')
+    assert report.external_assets(page) == ["http://cdn.example/s.css", "https://cdn.example/x.js",
+                                            "https://fonts.example/f.css", "https://img.example/b.png"]
+
+
+@pytest.mark.parametrize("key,expected", [("02-demo.deaths", "02-demo"), ("03.rate_ratio", "03-rates-by-region"),
+                                          ("region.x", "03-rates-by-region"), ("ethnic.x", "04-ethnic"),
+                                          ("rates_x.y", "rates_x")])
+def test_notebook_of_key(key, expected):
+    owners = report.number_owners({"04-ethnic": 'N = Numbers("ethnic", spec=spec)', "02-demo": "x = 1"})
+    assert owners == {"ethnic": "04-ethnic"}
+    assert report.notebook_of(key, ["02-demo", "03-rates-by-region", "04-other"], owners) == expected

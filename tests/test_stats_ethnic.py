@@ -1,0 +1,270 @@
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.errors import RawDataError
+from analysis.stats import ethnic
+from analysis.stats.exact import binom_ci
+
+
+def _departments():
+    """Six synthetic units covering every way a share can be known, bounded or missing."""
+    return pd.DataFrame({
+        "ubigeo_dep": ["01", "02", "03", "04", "05", "06"],
+        "department": ["A", "B", "C", "D", "E", "F"],
+        "pop_census_2017_persons": [1000, 2000, 1500, 3000, 500, 800],
+        "pop_proj_2022_persons": [1100, 2100, None, 3100, 520, 820],
+        "pct_selfid_indigenous_total_12plus": [80.0, 20.0, None, None, None, None],
+        "pct_selfid_quechua_12plus": [None, None, 60.0, None, None, 30.0],   # lower bounds
+        "pct_selfid_mestizo_12plus": [None, None, None, 70.0, None, 55.0],   # upper bounds: 100 - value
+        "pct_mothertongue_indigenous_any": [70.0, None, None, None, None, None],
+    })
+
+
+def _victim(i, dep, context="clash", date="2023-01-09"):
+    return {"victim_id": f"V{i:03d}", "ubigeo_dep": dep, "date_death": date, "context": context}
+
+
+def _victims():
+    rows = ([("01", "clash")] * 5 + [("03", "clash")] * 2 + [("02", "clash")] + [("05", "clash")] * 2
+            + [("06", "clash")] + [("", "clash")] + [("02", "blockade")] * 2)
+    v = [_victim(i, d, c) for i, (d, c) in enumerate(rows)]
+    v.append(_victim(90, "01", "clash", "2023-03-01"))   # after the cut-off
+    v.append(_victim(91, "03", "clash", ""))             # date of death unknown
+    return pd.DataFrame(v)
+
+
+def test_classify_uses_totals_and_bounds_never_missing_as_not_majority():
+    c = ethnic.classify_departments(_departments(), "selfid", 50.0).set_index("department")
+    assert c["status"].to_dict() == {"A": "majority", "B": "not_majority", "C": "majority",
+                                     "D": "not_majority", "E": "unknown", "F": "not_majority"}
+    assert c.loc["D", "share_high"] == pytest.approx(30.0)
+    assert (c.loc["F", "share_low"], c.loc["F", "share_high"]) == (pytest.approx(30.0), pytest.approx(45.0))
+    assert c.loc["E", "basis"] == "missing" and math.isnan(c.loc["E", "share"])
+    # at 40 % the bound [30, 45] straddles the threshold: F becomes unknown, not "not_majority"
+    c40 = ethnic.classify_departments(_departments(), "selfid", 40.0).set_index("department")
+    assert c40.loc["F", "status"] == "unknown"
+    # without the parts only the exact totals decide
+    c_tot = ethnic.classify_departments(_departments(), "selfid", 50.0, use_parts=False)
+    assert c_tot["status"].tolist() == ["majority", "not_majority", "unknown", "unknown", "unknown", "unknown"]
+    cov = ethnic.coverage(c40.reset_index())
+    assert (cov["n_majority"], cov["n_not_majority"], cov["n_unknown"], cov["n_exact"]) == (2, 2, 2, 2)
+    assert cov["unknown_units"] == ["E", "F"]
+
+
+def test_majority_means_strictly_above_threshold():
+    d = _departments()
+    d.loc[1, "pct_selfid_indigenous_total_12plus"] = 50.0
+    c = ethnic.classify_departments(d, "selfid", 50.0)
+    assert c.loc[1, "status"] == "not_majority"
+
+
+def test_mothertongue_measure_reads_its_own_columns():
+    c = ethnic.classify_departments(_departments(), "mothertongue", 50.0)
+    assert c["status"].tolist() == ["majority"] + ["unknown"] * 5
+
+
+def test_shares_match_hand_sums_and_exact_interval():
+    res = ethnic.shares(_victims(), _departments(), measure="selfid", threshold=50.0, contexts=["clash"],
+                        cutoff_date="2023-02-16")
+    s = res["scenarios"]
+    # majority units A (5 deaths, pop 1000) and C (2, 1500); known not-majority B (1 clash), D (0), F (1);
+    # unknown unit E (2, pop 500); one clash death with no department.
+    ko = s.loc["known_only"]
+    assert (ko["deaths_majority"], ko["deaths_total"]) == (5 + 2, 5 + 2 + 1 + 0 + 1)
+    assert ko["population_share"] == pytest.approx((1000 + 1500) / (1000 + 2000 + 1500 + 3000 + 800))
+    assert (ko["death_share_low"], ko["death_share_high"]) == pytest.approx(binom_ci(7, 9))
+    assert ko["binom_p"] == pytest.approx(stats.binomtest(7, 9, 2500 / 8300).pvalue)
+    lo, hi = s.loc["all_unknown_below"], s.loc["all_unknown_above"]
+    assert (lo["deaths_majority"], lo["deaths_total"]) == (7, 12)
+    assert (hi["deaths_majority"], hi["deaths_total"]) == (7 + 2 + 1, 12)
+    assert lo["population_share"] == pytest.approx(2500 / 8800)
+    assert hi["population_share"] == pytest.approx(3000 / 8800)
+    assert res["info"]["n_date_unknown_excluded"] == 1 and res["info"]["n_after_cutoff_excluded"] == 1
+    assert res["info"]["n_department_unknown"] == 1
+
+
+def test_bounds_bracket_known_only_and_are_attained_extremes():
+    res = ethnic.shares(_victims(), _departments(), threshold=40.0)  # F and E unknown at 40 %
+    s = res["scenarios"]
+    for col in ("death_share", "population_share"):
+        assert s.loc["all_unknown_below", col] <= s.loc["known_only", col] <= s.loc["all_unknown_above", col]
+    # brute force: every way of resolving the unknown units and the person with no department
+    tab = res["table"]
+    maj = tab[tab.status == "majority"]
+    unk = tab[tab.status == "unknown"]
+    n_total = int(tab.deaths.sum()) + 1
+    seen_d, seen_p = [], []
+    for r in range(len(unk) + 1):
+        for subset in itertools.combinations(unk.index, r):
+            for nodep_in in (0, 1):
+                k = maj.deaths.sum() + tab.loc[list(subset), "deaths"].sum() + nodep_in
+                seen_d.append(k / n_total)
+                seen_p.append((maj.population.sum() + tab.loc[list(subset), "population"].sum())
+                              / tab.population.sum())
+    assert min(seen_d) == pytest.approx(s.loc["all_unknown_below", "death_share"])
+    assert max(seen_d) == pytest.approx(s.loc["all_unknown_above", "death_share"])
+    assert min(seen_p) == pytest.approx(s.loc["all_unknown_below", "population_share"])
+    assert max(seen_p) == pytest.approx(s.loc["all_unknown_above", "population_share"])
+
+
+def test_contexts_all_and_no_cutoff():
+    res = ethnic.shares(_victims(), _departments(), contexts="all", cutoff_date=None)
+    info = res["info"]
+    assert info["n_selected"] == 16 and info["n_date_unknown_excluded"] == 0
+    assert res["table"].set_index("department").loc["B", "deaths"] == 3
+    assert res["table"].set_index("department").loc["C", "deaths"] == 3
+
+
+def test_undated_kept_only_on_request():
+    res = ethnic.shares(_victims(), _departments(), keep_undated=True)
+    assert res["info"]["n_date_unknown"] == 1 and res["info"]["n_date_unknown_excluded"] == 0
+    assert res["table"].set_index("department").loc["C", "deaths"] == 3  # 2 dated + 1 undated
+    assert res["scenarios"].loc["known_only", "deaths_majority"] == 8
+
+
+def test_rate_ratio_interval_is_exact_conditional():
+    s = ethnic.shares(_victims(), _departments())["scenarios"].loc["known_only"]
+    k, n, p1, p0 = 7, 9, 2500, 8300 - 2500
+    assert s["rate_ratio"] == pytest.approx((k / p1) / ((n - k) / p0))
+    # at the limits, the binomial tail probabilities equal alpha/2 (pi = RR*P1 / (RR*P1 + P0))
+    pi_lo = s["rate_ratio_low"] * p1 / (s["rate_ratio_low"] * p1 + p0)
+    pi_hi = s["rate_ratio_high"] * p1 / (s["rate_ratio_high"] * p1 + p0)
+    assert stats.binom.sf(k - 1, n, pi_lo) == pytest.approx(0.025, abs=1e-8)
+    assert stats.binom.cdf(k, n, pi_hi) == pytest.approx(0.025, abs=1e-8)
+
+
+def test_incomplete_population_base_is_refused_not_patched():
+    with pytest.raises(RawDataError, match=r"pop_proj_2022_persons.*incomplete.*C"):
+        ethnic.shares(_victims(), _departments(), population_base="proj2022")
+    assert not ethnic.base_is_complete(_departments(), "proj2022")
+    assert ethnic.base_is_complete(_departments(), "census2017")
+
+
+def test_bad_input_names_file_row_field():
+    v = _victims()
+    v.loc[3, "ubigeo_dep"] = "99"
+    with pytest.raises(RawDataError, match=r"victims.csv, row 5, field 'ubigeo_dep'"):
+        ethnic.shares(v, _departments())
+    v = _victims()
+    v.loc[2, "context"] = "riot"
+    with pytest.raises(RawDataError, match=r"row 4, field 'context'"):
+        ethnic.shares(v, _departments())
+    v = _victims()
+    v.loc[0, "date_death"] = "09/01/2023"
+    with pytest.raises(RawDataError, match=r"row 2, field 'date_death'"):
+        ethnic.shares(v, _departments())
+    d = _departments().astype({"pct_selfid_quechua_12plus": object})
+    d.loc[2, "pct_selfid_quechua_12plus"] = "about 60"
+    with pytest.raises(RawDataError, match=r"departments.csv, row 4, field 'pct_selfid_quechua_12plus'"):
+        ethnic.classify_departments(d)
+    with pytest.raises(ValueError, match="measure"):
+        ethnic.classify_departments(_departments(), "language")
+
+
+def test_status_model_equals_group_rate_ratio_and_share_model_score_equations():
+    tab = ethnic.shares(_victims(), _departments())["table"]
+    m = ethnic.rate_models(tab)
+    st = m["status"]
+    known = tab[tab.status != "unknown"]
+    r1 = known[known.status == "majority"]
+    r0 = known[known.status == "not_majority"]
+    assert st["n_units"] == 5 and st["n_units_total"] == 6
+    assert st["rate_ratio"] == pytest.approx((r1.deaths.sum() / r1.population.sum())
+                                             / (r0.deaths.sum() / r0.population.sum()), rel=1e-6)
+    sh = m["share_published"]  # only A and B have a published share: too few units to fit
+    assert sh["fitted"] is False and sh["n_units"] == 2
+    # bounds at most 10 points wide: only A and B (published); C, D, E, F are wider
+    assert m["share_low"]["n_units"] == 2
+
+
+def test_share_model_fits_mle():
+    d = _departments()
+    d["pct_selfid_indigenous_total_12plus"] = [80.0, 20.0, 60.0, 25.0, 45.0, 35.0]
+    tab = ethnic.shares(_victims(), d)["table"]
+    sh = ethnic.rate_models(tab)["share_published"]
+    assert sh["fitted"] and sh["n_units"] == 6
+    # Poisson MLE with a constant: fitted deaths sum to observed, and so do x-weighted sums
+    b1 = math.log(sh["rate_ratio"]) / 10.0
+    x, y, pop = tab["share"].to_numpy(), tab["deaths"].to_numpy(), tab["population"].to_numpy()
+    b0 = math.log(y.sum() / (pop * np.exp(b1 * x)).sum())
+    mu = pop * np.exp(b0 + b1 * x)
+    assert (x * mu).sum() == pytest.approx((x * y).sum(), rel=1e-6)
+
+
+def test_department_permutation_matches_enumeration():
+    tab = ethnic.shares(_victims(), _departments())["table"]
+    known = tab[tab.status != "unknown"].reset_index(drop=True)
+    obs_idx = tuple(known.index[known.status == "majority"])
+    d, p = known.deaths.to_numpy(), known.population.to_numpy()
+
+    def rr(idx):
+        rest = [i for i in range(len(known)) if i not in idx]
+        return (d[list(idx)].sum() / p[list(idx)].sum()) / (d[rest].sum() / p[rest].sum())
+
+    combos = list(itertools.combinations(range(len(known)), len(obs_idx)))
+    expected = sum(rr(c) >= rr(obs_idx) - 1e-12 for c in combos) / len(combos)
+    res = ethnic.permutation(known, statistic="rate_ratio")
+    assert res.method == "exact enumeration" and res.n_arrangements == len(combos) == 10
+    assert res.p_value == pytest.approx(expected)
+
+
+def test_caveat_and_spec_key():
+    assert "ethnicity of the persons killed" in ethnic.ECOLOGICAL_CAVEAT
+    assert ethnic.spec_key("selfid", 50.0, ["clash"], "2023-02-16") == "selfid.t50.clash.c20230216"
+    assert ethnic.spec_key("mothertongue", 40, "all", None) == "mothertongue.t40.all.call"
+    assert ethnic.spec_key("selfid", 50, ["clash", "blockade"], "2023-03-31") == "selfid.t50.blockade+clash.c20230331"
+
+
+def test_alternative_columns_are_not_summed_twice():
+    d = _departments()
+    d["selfid12_quechua_pct"] = [None, None, 60.0, None, None, 30.0]  # same quantity, processed-table name
+    c = ethnic.classify_departments(d, "selfid", 50.0).set_index("department")
+    assert c.loc["C", "share_low"] == pytest.approx(60.0) and c.loc["F", "share_low"] == pytest.approx(30.0)
+
+
+def test_add_missing_columns_never_overwrites():
+    d = _departments()
+    extra = pd.DataFrame({"ubigeo_dep": ["01", "05"], "pct_selfid_quechua_12plus": [1.0, 1.0],
+                          "selfid12_white_pct": [5.0, 60.0]})
+    out, added = ethnic.add_missing_columns(d, extra, "selfid")
+    assert added == ["selfid12_white_pct"]
+    assert out["pct_selfid_quechua_12plus"].iloc[2] == 60.0
+    assert math.isnan(out["pct_selfid_quechua_12plus"].iloc[0])
+    c = ethnic.classify_departments(out, "selfid", 50.0).set_index("department")
+    assert c.loc["E", "status"] == "not_majority" and c.loc["E", "share_high"] == pytest.approx(40.0)
+    bad = pd.DataFrame({"ubigeo_dep": ["01", "26"], "selfid12_white_pct": [5.0, 1.0]})
+    with pytest.raises(RawDataError, match=r"ethnicity_by_department.csv, row 3, field 'ubigeo_dep'"):
+        ethnic.add_missing_columns(d, bad, "selfid")
+
+
+def _raw_departments():
+    from analysis import paths
+    base = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype={"ubigeo_dep": str})
+    eth = pd.read_csv(paths.RAW / "covariates" / "ethnicity" / "ethnicity_by_department.csv",
+                      dtype={"ubigeo_dep": str})
+    return base, eth
+
+
+def test_raw_covariates_give_the_five_department_hypothesis():
+    base, eth = _raw_departments()
+    d, added = ethnic.add_missing_columns(base, eth, "selfid")
+    assert "selfid12_mestizo_pct" in added
+    c = ethnic.classify_departments(d, "selfid", 50.0)
+    majority = sorted(c.loc[c.status == "majority", "department"])
+    assert majority == ["Apurímac", "Ayacucho", "Cusco", "Huancavelica", "Puno"]
+    # Amazonas is decided only by its published mestizo share (75.2 -> Indigenous at most 24.8)
+    amaz = c.set_index("department").loc["Amazonas"]
+    assert amaz["status"] == "not_majority" and amaz["share_high"] == pytest.approx(100 - 75.2)
+    # Madre de Dios: Quechua 37 + Amazonian 5 <= share <= 100 - mestizo 49: straddles 50, stays unknown
+    mdd = c.set_index("department").loc["Madre de Dios"]
+    assert (mdd["share_low"], mdd["share_high"], mdd["status"]) == (pytest.approx(42), pytest.approx(51), "unknown")
+    # nothing published for Áncash: unknown, never "not majority"
+    assert c.set_index("department").loc["Áncash", "status"] == "unknown"
+    mt, _ = ethnic.add_missing_columns(base, eth, "mothertongue")
+    cm = ethnic.classify_departments(mt, "mothertongue", 50.0)
+    assert sorted(cm.loc[cm.status == "majority", "department"]) == majority

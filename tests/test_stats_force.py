@@ -1,0 +1,142 @@
+"""Force-use shares, exact tests and indicators checked against independent computations."""
+import math
+
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from analysis.stats import descriptive as D
+from analysis.stats import force as F
+from analysis.stats.exact import binom_ci
+from tests.test_stats_descriptive import synthetic_victims
+
+
+@pytest.fixture
+def victims():
+    return D.validate_victims(synthetic_victims(n=80, seed=11))
+
+
+def test_proportions_match_counts_and_intervals(victims):
+    t = F.proportions(victims, "cause")
+    known = victims[~victims["cause"].isin(["unknown"])]
+    assert set(t["label"]) == set(D.LEVELS["cause"]) - {"unknown"}
+    assert (t["n"] == len(known)).all() and (t["n_excluded"] == (victims["cause"] == "unknown").sum()).all()
+    exp = known["cause"].value_counts()
+    for row in t.itertuples():
+        assert row.k == exp.get(row.label, 0)
+        assert (row.ci_low, row.ci_high) == pytest.approx(binom_ci(row.k, row.n))
+        lo, hi = proportion_confint(row.k, row.n, alpha=0.05, method="beta")
+        assert (row.ci_low, row.ci_high) == pytest.approx((lo, hi), abs=1e-12)
+
+
+def test_proportions_without_exclusion_use_all_persons(victims):
+    t = F.proportions(victims, "force", exclude=())
+    assert (t["n"] == len(victims)).all() and t["k"].sum() == len(victims)
+
+
+def test_site_share_denominator_is_known_sites(victims):
+    s = F.site_share(victims)
+    known = victims[~victims["wound"].isin(["unknown", "not_applicable"])]
+    assert s.n == len(known)
+    assert s.k == known["wound"].isin(["head", "neck", "thorax"]).sum()
+    lo, hi = proportion_confint(s.k, s.n, method="beta")
+    assert (s.low, s.high) == pytest.approx((lo, hi), abs=1e-12)
+    assert "known wound site" in s.denominator
+
+
+def hypergeom_p(a, b, c, d):
+    """Two-sided Fisher p by enumerating every table with the same margins (probabilities <= observed)."""
+    r1, c1, n = a + b, a + c, a + b + c + d
+    def prob(x):
+        return math.comb(r1, x) * math.comb(n - r1, c1 - x) / math.comb(n, c1)
+    p_obs = prob(a)
+    xs = range(max(0, c1 - (n - r1)), min(r1, c1) + 1)
+    return sum(prob(x) for x in xs if prob(x) <= p_obs * (1 + 1e-7))
+
+
+@pytest.mark.parametrize("table", [(7, 1, 2, 6), (3, 5, 4, 4), (0, 4, 5, 1)])
+def test_fisher_matches_hand_enumeration(table):
+    a, b, c, d = table
+    group = pd.Series([True] * (a + b) + [False] * (c + d))
+    outcome = pd.Series([True] * a + [False] * b + [True] * c + [False] * d)
+    res = F.compare_groups(group, outcome)
+    assert res.p_value == pytest.approx(hypergeom_p(a, b, c, d), rel=1e-9)
+    assert res.table.to_numpy().tolist() == [[a, b], [c, d]]
+    assert (res.in_share.k, res.in_share.n, res.out_share.k, res.out_share.n) == (a, a + b, c, c + d)
+
+
+def test_compare_groups_excludes_unknowns(victims):
+    group = F.department_group(victims, ["05", "21"])
+    outcome = F.known_outcome(victims, "wound", F.UPPER_BODY)
+    res = F.compare_groups(group, outcome, labels=("majority Indigenous", "rest"))
+    ok = victims["ubigeo_dep"].notna() & ~victims["wound"].isin(["unknown", "not_applicable"])
+    assert res.n_excluded == (~ok).sum()
+    sub = victims[ok]
+    in_g = sub["ubigeo_dep"].isin(["05", "21"])
+    upper = sub["wound"].isin(["head", "neck", "thorax"])
+    assert res.table.to_numpy().tolist() == [[(in_g & upper).sum(), (in_g & ~upper).sum()],
+                                             [(~in_g & upper).sum(), (~in_g & ~upper).sum()]]
+
+
+def test_department_group_rejects_unknown_code(victims):
+    with pytest.raises(ValueError, match="26"):
+        F.department_group(victims, ["05", "26"])
+    g = F.department_group(victims, ["07"])
+    assert g.isna().sum() == victims["ubigeo_dep"].isna().sum()
+    assert g.fillna(False).sum() == (victims["ubigeo_dep"] == "07").sum()
+
+
+def test_level_group_army_vs_police(victims):
+    g = F.level_group(victims, "force", ["army", "both"], ["police"])
+    assert g.fillna(False).sum() == victims["force"].isin(["army", "both"]).sum()
+    assert (g == False).sum() == (victims["force"] == "police").sum()  # noqa: E712
+    assert g.isna().sum() == victims["force"].isin(["unknown", "not_applicable"]).sum()
+
+
+def test_civilians_per_officer(victims):
+    ind = F.civilians_per_officer(victims, "2022-12-07", "2023-03-31")
+    d = victims["date_death"]
+    inside = d.between(pd.Timestamp("2022-12-07"), pd.Timestamp("2023-03-31"))
+    civ = (inside & (victims["context"] == "clash")).sum()
+    pol = (inside & (victims["context"] == "police_officer")).sum()
+    assert (ind.numerator, ind.denominator) == (civ, pol)
+    assert ind.value == pytest.approx(civ / pol)
+    assert ind.window == "2022-12-07 to 2023-03-31"
+    undated = (d.isna() & victims["context"].isin(["clash", "police_officer"])).sum()
+    assert ind.note.startswith(f"{undated} civilian or police death(s) without a date")
+
+
+def test_civilians_per_officer_undefined_without_officers(victims):
+    v = victims[victims["context"] != "police_officer"]
+    ind = F.civilians_per_officer(v, "2022-12-07", "2023-03-31")
+    assert ind.value is None and "undefined" in ind.note
+
+
+def test_lethality_index_missing_denominator_says_so():
+    ind = F.lethality_index(10, None, source="none", window="w")
+    assert ind.value is None and "not computed" in ind.note
+    assert F.lethality_index(10, 45, source="s", window="w").value == pytest.approx(10 / 45)
+
+
+def test_injured_alternatives_real_strings():
+    """Strings copied from data/raw/context/events.csv."""
+    t = F.injured_alternatives("25 (11 Dec, ConNuestroPerú); ~30 (RPP, 11 Dec)")
+    assert t["value"].tolist() == [25, 30] and t["qualifier"].tolist() == ["exact", "approx"]
+    t = F.injured_alternatives("52 (Diresa-Puno/Defensoría, night of 9 Jan); >100 (later summaries)")
+    assert t["value"].tolist() == [52, 100] and t["qualifier"].tolist() == ["exact", "at_least"]
+    assert F.injured_alternatives("not found").empty
+    t = F.injured_alternatives("not found (several)")
+    assert t.empty
+
+
+def test_minsa_treated_reads_raw_departments():
+    from analysis import paths
+    deps = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
+    w1 = F.minsa_treated(deps, "wave1")
+    # MINSA's own totals on 19 Dec 2022 (departments NOTES.md): 61 hospitalized, 305 discharged
+    assert w1["minsa_hospitalized_2022-12-19"].sum() == 61 and w1["minsa_discharged_cum_2022-12-19"].sum() == 305
+    assert (w1["treated"] == w1.iloc[:, 2] + w1.iloc[:, 3]).all()
+    bad = deps.copy()
+    bad.loc[4, "minsa_hospitalized_2022-12-19"] = ""
+    with pytest.raises(ValueError, match="row 6, field 'minsa_hospitalized_2022-12-19'"):
+        F.minsa_treated(bad, "wave1")

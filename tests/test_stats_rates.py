@@ -1,0 +1,184 @@
+"""Rates and exact rate ratios, checked against textbook values and independent implementations."""
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats import rates as sm_rates
+
+from analysis.errors import RawDataError
+from analysis.stats.exact import poisson_ci
+from analysis.stats.rates import department_rates, group_rate, rate_ratio, rate_ratios, select_deaths
+
+
+def departments():
+    return pd.DataFrame({
+        "ubigeo_dep": ["05", "15", "21", "08"],
+        "department": ["Ayacucho", "Lima", "Puno", "Cusco"],
+        "pop_census_2017_persons": [616176, 9485405, 1172697, 1205527],
+        "pop_proj_2022_persons": [np.nan, np.nan, np.nan, np.nan],
+    })
+
+
+def victim(i, dep, date, context="clash", event=""):
+    names = {"05": "Ayacucho", "15": "Lima", "21": "Puno", "08": "Cusco", "": ""}
+    return {"victim_id": f"V{i:03d}", "identified": True, "ubigeo_dep": dep, "department": names[dep],
+            "date_death": date, "event_id": event, "context": context}
+
+
+def victims():
+    rows = [victim(i, "05", "2022-12-15", event="E05") for i in range(1, 11)]           # 10 in one event
+    rows += [victim(11, "15", "2023-01-28", event="E10")]                                # Lima 1
+    rows += [victim(12 + i, "21", "2023-01-09", event="E07") for i in range(5)]          # Puno 5
+    rows += [victim(17, "21", "2023-04-15")]                                             # after the cut-off
+    rows += [victim(18, "21", "")]                                                       # date unknown
+    rows += [victim(19, "", "2023-01-10")]                                               # department unknown
+    rows += [victim(20, "08", "2023-01-11", context="blockade")]                         # other context
+    rows += [victim(21, "08", "2023-01-11", context="unknown")]                          # context unknown
+    return pd.DataFrame(rows)
+
+
+# --- exact Poisson interval (the building block of every rate interval) -------------------------------------
+
+@pytest.mark.parametrize("k, low, high", [(0, 0.0, 3.689), (1, 0.0253, 5.572), (10, 4.795, 18.39)])
+def test_poisson_ci_textbook_values(k, low, high):
+    lo, hi = poisson_ci(k)
+    assert lo == pytest.approx(low, abs=1e-3)
+    assert hi == pytest.approx(high, rel=1e-3)
+
+
+@pytest.mark.parametrize("k", [1, 3, 18, 50])
+def test_poisson_ci_matches_gamma_quantiles(k):
+    assert poisson_ci(k) == pytest.approx((stats.gamma.ppf(0.025, k), stats.gamma.ppf(0.975, k + 1)), rel=1e-10)
+
+
+# --- selection: nothing dropped silently --------------------------------------------------------------------
+
+def test_selection_counts_every_exclusion():
+    sel = select_deaths(victims(), contexts=["clash"], cutoff="2023-03-31")
+    assert sel.counts == {"n_in": 21, "excluded_context": 2, "excluded_after_cutoff": 1,
+                          "excluded_date_unknown": 0, "n_selected": 18, "date_unknown": 1}
+    assert set(sel.persons["victim_id"]) == {f"V{i:03d}" for i in [*range(1, 17), 18, 19]}
+    strict = select_deaths(victims(), contexts=["clash"], cutoff="2023-03-31", keep_undated=False)
+    assert strict.counts == {"n_in": 21, "excluded_context": 2, "excluded_after_cutoff": 1,
+                             "excluded_date_unknown": 1, "n_selected": 17, "date_unknown": 0}
+    assert "V018" not in set(strict.persons["victim_id"])
+
+
+def test_selection_accepts_parsed_dates():
+    v = victims()
+    v["date_death"] = pd.to_datetime(v["date_death"].replace("", None), format="%Y-%m-%d")
+    assert select_deaths(v, contexts=["clash"], cutoff="2023-03-31").counts["n_selected"] == 18
+
+
+def test_selection_cutoff_is_inclusive_and_contexts_widen():
+    sel = select_deaths(victims(), contexts=["clash", "blockade"], cutoff="2023-01-11")
+    assert sel.counts["excluded_after_cutoff"] == 2        # Lima 28 Jan and Puno 15 Apr
+    assert "V020" in set(sel.persons["victim_id"])         # blockade death on the cut-off day itself
+
+
+def test_bad_date_names_row_and_field():
+    v = victims()
+    v.loc[3, "date_death"] = "15/12/2022"
+    with pytest.raises(RawDataError, match=r"row 5, field 'date_death'.*15/12/2022"):
+        select_deaths(v, contexts=["clash"], cutoff="2023-03-31")
+
+
+# --- department rates ---------------------------------------------------------------------------------------
+
+def test_department_rates_counts_rates_and_unknown_department():
+    res = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31")
+    t = res.table.set_index("ubigeo_dep")
+    assert t["deaths"].to_dict() == {"05": 10, "08": 0, "15": 1, "21": 6}   # Puno: 5 dated + 1 undated
+    assert res.n_unknown_department == 1 and res.unknown_department["victim_id"].tolist() == ["V019"]
+    assert t["deaths"].sum() + res.n_unknown_department == res.selection.counts["n_selected"]
+    assert t.loc["05", "rate"] == pytest.approx(10 / 616176 * 1e5)
+    lo, hi = stats.gamma.ppf(0.025, 10), stats.gamma.ppf(0.975, 11)
+    assert (t.loc["05", "rate_low"], t.loc["05", "rate_high"]) == pytest.approx((lo / 616176 * 1e5, hi / 616176 * 1e5))
+    assert t.loc["08", "rate_low"] == 0 and t.loc["08", "rate_high"] == pytest.approx(3.689 / 1205527 * 1e5, rel=1e-3)
+
+
+def test_incomplete_population_column_is_refused():
+    with pytest.raises(ValueError, match="pop_proj_2022_persons.*4 department"):
+        department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31",
+                         population_col="pop_proj_2022_persons")
+
+
+def test_department_code_not_in_table_is_refused():
+    v = victims()
+    v.loc[0, "ubigeo_dep"] = "99"
+    with pytest.raises(ValueError, match="99"):
+        department_rates(v, departments(), contexts=["clash"], cutoff="2023-03-31")
+
+
+def test_group_rate_pools_departments():
+    t = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31").table
+    g = group_rate(t, ["05", "21"])
+    assert g["deaths"] == 16 and g["population"] == 616176 + 1172697
+    assert g["rate_high"] == pytest.approx(stats.gamma.ppf(0.975, 17) / (616176 + 1172697) * 1e5)
+
+
+# --- exact rate ratio ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("k1, p1, k0, p0", [(10, 616176, 1, 9485405), (18, 1172697, 3, 2e6), (2, 5e5, 7, 3e6),
+                                            (0, 4e5, 6, 9e6), (4, 1e5, 0, 1e6)])
+def test_rate_ratio_pvalue_matches_statsmodels_exact_conditional(k1, p1, k0, p0):
+    res = rate_ratio(k1, p1, k0, p0)
+    with np.errstate(divide="ignore"):  # statsmodels divides by a zero reference rate when k0 = 0
+        ref = sm_rates.test_poisson_2indep(k1, p1, k0, p0, method="exact-cond")
+    assert res["p_value"] == pytest.approx(ref.pvalue, rel=1e-6)
+    if k0 > 0:
+        assert res["rr"] == pytest.approx((k1 / p1) / (k0 / p0))
+
+
+@pytest.mark.parametrize("k1, p1, k0, p0", [(10, 616176, 1, 9485405), (18, 1172697, 3, 2e6), (2, 5e5, 7, 3e6)])
+def test_rate_ratio_interval_is_clopper_pearson_on_rr_scale(k1, p1, k0, p0):
+    res = rate_ratio(k1, p1, k0, p0)
+    lo, hi = proportion_confint(k1, k1 + k0, alpha=0.05, method="beta")
+    assert res["rr_low"] == pytest.approx(lo / (1 - lo) * p0 / p1)
+    assert res["rr_high"] == pytest.approx(hi / (1 - hi) * p0 / p1)
+
+
+@pytest.mark.parametrize("k1, p1, k0, p0", [(10, 616176, 1, 9485405), (3, 2e5, 5, 4e5)])
+def test_rate_ratio_interval_inverts_the_one_sided_exact_tests(k1, p1, k0, p0):
+    """At each limit the one-sided exact conditional p-value is exactly alpha/2 (test inversion)."""
+    res, n = rate_ratio(k1, p1, k0, p0), k1 + k0
+    pi = lambda rr: p1 * rr / (p1 * rr + p0)  # noqa: E731
+    assert stats.binom.sf(k1 - 1, n, pi(res["rr_low"])) == pytest.approx(0.025, rel=1e-7)
+    assert stats.binom.cdf(k1, n, pi(res["rr_high"])) == pytest.approx(0.025, rel=1e-7)
+
+
+def test_rate_ratio_zero_reference_gives_infinite_upper_limit():
+    res = rate_ratio(4, 1e5, 0, 1e6)
+    assert res["rr_high"] == np.inf and res["rr"] == np.inf and res["rr_low"] > 0
+
+
+def test_rate_ratio_rejects_bad_counts():
+    with pytest.raises(ValueError, match="k1"):
+        rate_ratio(-1, 1e5, 2, 1e5)
+    with pytest.raises(ValueError, match="populations"):
+        rate_ratio(1, 0, 2, 1e5)
+
+
+def test_rate_ratios_against_lima_rest_and_code():
+    t = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31").table
+    lima = rate_ratios(t, "Lima").set_index("ubigeo_dep")
+    assert "15" not in lima.index and len(lima) == 3
+    assert lima.loc["05", "rr"] == pytest.approx((10 / 616176) / (1 / 9485405))
+    assert lima.loc["05", "reference"] == "Lima"
+
+    rest = rate_ratios(t, "rest").set_index("ubigeo_dep")
+    assert len(rest) == 4
+    pop_rest = 9485405 + 1172697 + 1205527
+    assert rest.loc["05", ["ref_deaths", "ref_population"]].tolist() == [7, pop_rest]
+    assert rest.loc["05", "rr"] == pytest.approx((10 / 616176) / (7 / pop_rest))
+    assert rest.loc["05", "p_value"] == pytest.approx(
+        sm_rates.test_poisson_2indep(10, 616176, 7, pop_rest, method="exact-cond").pvalue, rel=1e-6)
+
+    puno = rate_ratios(t, "21").set_index("ubigeo_dep")
+    assert puno.loc["05", "reference"] == "Puno"
+    # Holm: the smallest p-value is multiplied by the number of comparisons
+    p = lima["p_value"].sort_values()
+    assert lima["p_holm"].min() == pytest.approx(min(1.0, 3 * p.iloc[0]))
+    with pytest.raises(ValueError, match="reference"):
+        rate_ratios(t, "Callao")

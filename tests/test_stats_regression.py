@@ -1,0 +1,169 @@
+"""Count models, event-clustered errors, the event-level table and leave-one-event-out."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.stats.rates import department_rates, rate_ratios, select_deaths
+from analysis.stats.regression import (cluster_ids, event_sizes, event_table, fit_model, leave_one_event_out,
+                                       model_frame, negbin_glm, poisson_glm)
+
+POP = {"01": 400_000, "02": 1_000_000, "03": 600_000, "04": 2_000_000, "05": 900_000}
+
+
+def departments():
+    return pd.DataFrame({"ubigeo_dep": list(POP), "department": ["A", "B", "C", "D", "E"],
+                         "pop_census_2017_persons": list(POP.values()),
+                         "south": [1, 0, 1, 0, 0], "poverty": [30.0, 15.0, 35.0, 10.0, np.nan]})
+
+
+def victims(event_sizes_a=(6, 1), singletons=False):
+    """Department 01 (south) and 03 (south) vs the rest; events sized as given."""
+    rows, i = [], 0
+
+    def add(dep, n, event, date="2023-01-09"):
+        nonlocal i
+        for _ in range(n):
+            i += 1
+            rows.append({"victim_id": f"V{i:03d}", "ubigeo_dep": dep, "department": dict(zip(POP, "ABCDE"))[dep],
+                         "date_death": date, "event_id": "" if singletons else event, "context": "clash"})
+    for j, n in enumerate(event_sizes_a):
+        add("01", n, f"E1{j}")
+    add("03", 4, "E20", "2022-12-15")
+    add("02", 1, "E30")
+    add("04", 2, "E40")
+    add("04", 1, "")  # linked to no event
+    return pd.DataFrame(rows)
+
+
+def frame(v, covariates=("south",)):
+    rates = department_rates(v, departments(), contexts=["clash"], cutoff="2023-03-31")
+    return model_frame(rates.table, departments(), covariates), rates
+
+
+def test_poisson_coefficient_is_log_rate_ratio_of_two_groups():
+    data, rates = frame(victims())
+    res = poisson_glm(data, ["south"]).coefficients.set_index("term")
+    k1, n1 = 11, POP["01"] + POP["03"]
+    k0, n0 = 4, POP["02"] + POP["04"] + POP["05"]
+    assert res.loc["south", "coef"] == pytest.approx(np.log((k1 / n1) / (k0 / n0)), rel=1e-8)
+    assert res.loc["const", "coef"] == pytest.approx(np.log(k0 / n0), rel=1e-8)
+    assert res.loc["south", "se"] == pytest.approx(np.sqrt(1 / k1 + 1 / k0), rel=1e-6)   # closed-form Wald SE
+    assert res.loc["south", "rr"] == pytest.approx((k1 / n1) / (k0 / n0), rel=1e-8)
+
+
+def test_event_clustered_se_equals_naive_when_every_death_is_its_own_event():
+    data, rates = frame(victims(singletons=True))
+    res = poisson_glm(data, ["south"], persons=rates.selection.persons, small_sample=False)
+    row = res.coefficients.set_index("term").loc["south"]
+    assert row["se_cluster"] == pytest.approx(row["se"], rel=1e-6)
+    assert res.info["n_clusters"] == 15
+
+
+def test_event_clustered_se_grows_when_deaths_come_in_one_large_event():
+    data, rates = frame(victims(event_sizes_a=(6, 1)))
+    res = poisson_glm(data, ["south"], persons=rates.selection.persons, small_sample=False)
+    row = res.coefficients.set_index("term").loc["south"]
+    # closed form: meat = sum over events of (n_g * (1[south] - pi))^2, bread = k1 k0 / N
+    k1, k0 = 11, 4
+    N = k1 + k0
+    pi = k1 / N
+    sizes_south, sizes_rest = [6, 1, 4], [1, 2, 1]
+    meat = sum((n * (1 - pi)) ** 2 for n in sizes_south) + sum((n * pi) ** 2 for n in sizes_rest)
+    assert row["se_cluster"] ** 2 == pytest.approx(meat / (k1 * k0 / N) ** 2, rel=1e-6)
+    assert row["se_cluster"] > 1.5 * row["se"]
+    assert res.info["n_clusters"] == 6
+    assert np.isnan(res.coefficients.set_index("term").loc["const", "se_cluster"])
+
+
+def test_small_sample_factor_is_g_over_g_minus_1():
+    data, rates = frame(victims())
+    a = poisson_glm(data, ["south"], persons=rates.selection.persons, small_sample=False).coefficients
+    b = poisson_glm(data, ["south"], persons=rates.selection.persons, small_sample=True).coefficients
+    assert b.loc[1, "se_cluster"] ** 2 == pytest.approx(a.loc[1, "se_cluster"] ** 2 * 6 / 5)
+
+
+def test_clustered_persons_must_match_the_model_table():
+    data, rates = frame(victims())
+    with pytest.raises(ValueError, match="persons do not reproduce"):
+        poisson_glm(data, ["south"], persons=rates.selection.persons.iloc[1:])
+
+
+def test_unlinked_deaths_are_their_own_cluster():
+    ids = cluster_ids(victims()).tolist()
+    assert ids[-1] == "solo:V015" and ids[0] == "E10"
+
+
+def test_missing_covariate_is_refused_not_imputed():
+    rates = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31")
+    with pytest.raises(ValueError, match="poverty.*E"):
+        model_frame(rates.table, departments(), ["poverty"])
+    with pytest.raises(KeyError, match="nope"):
+        model_frame(rates.table, departments(), ["nope"])
+
+
+def test_negative_binomial_alpha_maximises_the_profile_likelihood():
+    """Independent path: statsmodels' GLM with the NB2 family at fixed alpha (IRLS) gives the same coefficients at
+    the estimated alpha, and a lower log-likelihood at any other alpha."""
+    import statsmodels.api as sm
+    data, _ = frame(victims(event_sizes_a=(12, 1)))
+    nb = negbin_glm(data, ["south"])
+    a = nb.info["nb_alpha"]
+    X = sm.add_constant(data[["south"]].astype(float))
+
+    def glm(alpha):
+        return sm.GLM(data["deaths"].astype(float), X, family=sm.families.NegativeBinomial(alpha=alpha),
+                      offset=np.log(data["population"].astype(float))).fit(tol=1e-12)
+    assert nb.coefficients["coef"].to_numpy() == pytest.approx(glm(a).params.to_numpy(), abs=1e-4)
+    assert nb.info["llf"] == pytest.approx(glm(a).llf, abs=1e-6)
+    assert glm(a * 1.2).llf < nb.info["llf"] and glm(a / 1.2).llf < nb.info["llf"]
+
+
+def test_negative_binomial_widens_intervals_under_clumping():
+    data, _ = frame(victims(event_sizes_a=(12, 1)))
+    nb = negbin_glm(data, ["south"]).coefficients.set_index("term")
+    po = poisson_glm(data, ["south"]).coefficients.set_index("term")
+    assert nb.loc["south", "se"] > po.loc["south", "se"]
+    with pytest.raises(ValueError, match="model must be"):
+        fit_model("ols", data, ["south"])
+    assert fit_model("negbin", data, ["south"], persons=None).info["model"] == "negbin"
+
+
+def test_event_table_counts_events_not_persons():
+    v = victims()
+    data, rates = frame(v)
+    ev = event_table(rates.selection.persons, rates.table).set_index("ubigeo_dep")
+    assert ev.loc["01", ["deaths", "events_linked", "persons_unlinked", "events", "largest_event_deaths"]].tolist() \
+        == [7, 2, 0, 2, 6]
+    assert ev.loc["04", ["deaths", "events_linked", "persons_unlinked", "events"]].tolist() == [3, 1, 1, 2]
+    assert ev.loc["05", "events"] == 0 and ev.loc["05", "events_high"] == pytest.approx(3.689, rel=1e-3)
+    assert ev.loc["01", "events_per_million"] == pytest.approx(2 / POP["01"] * 1e6)
+    sizes = event_sizes(rates.selection.persons)
+    assert sizes["event_id"].tolist()[:2] == ["E10", "E20"] and sizes["deaths"].tolist()[:2] == [6, 4]
+
+
+def test_leave_one_event_out_removes_exactly_that_events_persons():
+    v = victims()
+    seen = {}
+
+    def fn(vv, dd):
+        seen[len(seen)] = set(vv["victim_id"])
+        t = department_rates(vv, dd, contexts=["clash"], cutoff="2023-03-31").table
+        return {"deaths": int(t["deaths"].sum()), "rr_01": rate_ratios(t, "rest").set_index("ubigeo_dep").loc["01", "rr"]}
+
+    loo = leave_one_event_out(v, departments(), fn)
+    assert loo["removed"].tolist() == ["none", "E10", "E11", "E20", "E30", "E40"]
+    assert loo["n_removed"].tolist() == [0, 6, 1, 4, 1, 2]
+    assert loo["deaths"].tolist() == [15, 9, 14, 11, 14, 13]
+    assert seen[1] == set(v["victim_id"]) - set(v.loc[v["event_id"] == "E10", "victim_id"])
+    no_e10 = loo.set_index("removed").loc["E10", "rr_01"]
+    assert no_e10 == pytest.approx((1 / POP["01"]) / (8 / (sum(POP.values()) - POP["01"])))
+
+
+def test_leave_one_event_out_scalar_and_unknown_event():
+    v = victims()
+    loo = leave_one_event_out(v, departments(), lambda vv, dd: len(select_deaths(vv, contexts=["clash"],
+                                                                                  cutoff="2023-03-31").persons),
+                              events=["E20"])
+    assert loo["estimate"].tolist() == [15, 11]
+    with pytest.raises(ValueError, match="E99"):
+        leave_one_event_out(v, departments(), lambda vv, dd: 0, events=["E99"])
