@@ -259,29 +259,29 @@ def run(root=None, params_file=None, pipeline_file=None, force=False, only=None,
     state_file = root / ".cache" / "runner-state.json"
     state, results = load_state(state_file), []
     for i, name in enumerate(selected, 1):
-        print(f"[{i}/{len(selected)}] {name} ...", end=" ", flush=True, file=out)
+        label = f"[{i}/{len(selected)}] {name} ..."  # printed whole when done: kernels write to stderr meanwhile
         try:
-            results.append(_run_one(root, steps[name], resolved[name], state, force, out))
+            results.append(_run_one(root, steps[name], resolved[name], state, force, label, out))
         finally:  # also on failure: the notebook's old "success" is gone, so the next run retries it
             write_json_atomic(state, state_file)
     return results
 
 
-def _run_one(root, step, parameters, state, force, out):
+def _run_one(root, step, parameters, state, force, label, out):
     nb_path = notebook_file(root, step.name)
     current = fingerprint(root, step, nb_path, parameters)
     if not force and state.get(step.name) == current and outputs_present(root, step):
-        print("skipped (unchanged)", file=out, flush=True)
+        print(label, "skipped (unchanged)", file=out, flush=True)
         return step.name, "skipped", 0.0
     state.pop(step.name, None)  # a failure below must not leave an old "success" behind
     start = time.perf_counter()
     try:
         execute(nb_path, parameters, root, failed_dir=root / ".cache" / "failed")
     except NotebookFailed:
-        print("FAILED", file=out, flush=True)
+        print(label, "FAILED", file=out, flush=True)
         raise
     seconds = time.perf_counter() - start
     # fingerprint after the run: inputs that the notebook itself rewrites (numbers.json) are then current
     state[step.name] = fingerprint(root, step, nb_path, parameters)
-    print(f"done in {seconds:.1f} s", file=out, flush=True)
+    print(label, f"done in {seconds:.1f} s", file=out, flush=True)
     return step.name, "ran", seconds
