@@ -18,7 +18,7 @@ The published value is read from the claim's `quantity` field, never typed here:
 part and `pick` the number inside it (0 = first, -1 = last, e.g. "48 -> 49" means 49 after the update).
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -218,7 +218,7 @@ class Quantity:
     name: str
     part: int
     compute: object     # callable(tables: dict) -> Result
-    kind: str           # "count" (persons) or "share" (percent)
+    kind: str           # "count" (persons), "share" (percent of persons) or "covariate" (census percent)
     pick: int = 0
     of: tuple | None = None  # (part, pick) of the denominator when a share is published as "k of n"
 
@@ -230,12 +230,26 @@ class Claim:
     note: str = ""      # rule explaining a difference (addressed) or why the data cannot address it
 
 
-def _c(scope: Scope):
-    return lambda t: count(t["victims"], scope, t.get("events"))
+@dataclass(frozen=True)
+class CountOf:
+    """Quantity function: persons in `scope` (see `count`)."""
+    scope: Scope
+
+    def __call__(self, tables: dict) -> Result:
+        return count(tables["victims"], self.scope, tables.get("events"))
 
 
-def _s(base: Scope, numerator: Scope):
-    return lambda t: share(t["victims"], base, numerator, t.get("events"))
+@dataclass(frozen=True)
+class ShareOf:
+    """Quantity function: percent of `base` in `numerator` (see `share`)."""
+    base: Scope
+    numerator: Scope
+
+    def __call__(self, tables: dict) -> Result:
+        return share(tables["victims"], self.base, self.numerator, tables.get("events"))
+
+
+_c, _s = CountOf, ShareOf
 
 
 def _amnesty(which: str):
@@ -331,13 +345,13 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("AI-L-08", (), N_SELECTION),
     Claim("AI-L-09", (Quantity("lima_deaths", 0, _c(Scope(None, START, "2023-02-09", departments=("Lima",))),
                                "count"),
-                      Quantity("lima_indigenous_pct", 0, _indigenous_share("Lima"), "share", pick=1),
+                      Quantity("lima_indigenous_pct", 0, _indigenous_share("Lima"), "covariate", pick=1),
                       Quantity("ayacucho_deaths", 1, _c(Scope(None, START, "2023-02-09",
                                                               departments=("Ayacucho",))), "count"),
-                      Quantity("ayacucho_indigenous_pct", 1, _indigenous_share("Ayacucho"), "share", pick=1)),
+                      Quantity("ayacucho_indigenous_pct", 1, _indigenous_share("Ayacucho"), "covariate", pick=1)),
           "deaths of every context to Amnesty's period end (9 Feb); the Indigenous share is the census 2017 "
           "self-identification of persons 12+ (Amnesty's census and measure are not stated)"),
-    Claim("AI-L-10", (Quantity("lima_indigenous_pct", 0, _indigenous_share("Lima"), "share"),
+    Claim("AI-L-10", (Quantity("lima_indigenous_pct", 0, _indigenous_share("Lima"), "covariate"),
                       Quantity("lima_deaths", 1, _c(Scope(None, START, "2023-02-09", departments=("Lima",))),
                                "count")),
           "conflicts with Reuters' 20 % for the same passage; census 2017 self-identification, persons 12+"),
@@ -568,11 +582,15 @@ def check_table(claims: pd.DataFrame, table=CLAIMS, file: str = "published_claim
 def _reason(kind: str, published: float, qual: str, r: Result, note: str) -> str:
     """The rule for a difference, with the numbers filled in from the computation."""
     lo, hi = (r.bound_low, r.bound_high)
-    if kind == "share":
+    if kind == "share":  # a share is consistent when inside its exact interval or its bounds over unknowns
         lo, hi = min(lo, r.low), max(hi, r.high)
     fits = (published <= hi) if qual in ("at_least", "more_than") else (lo - 1e-9 <= published <= hi + 1e-9)
     tol = "interval or bounds" if kind == "share" else "range"
-    if fits:
+    if kind == "covariate":
+        head = ("consistent: published value within the census figure's bounds" if fits else
+                "differs from the census 2017 figure the suite uses (the publisher's census measure, age base and "
+                "rounding are not stated)")
+    elif fits:
         head = f"consistent: published value within the register's {tol}"
     elif published > hi:
         head = (f"published above the register's {tol}: the source counts deaths the register cannot place in "
@@ -603,9 +621,9 @@ def compare(claims: pd.DataFrame, tables: dict, table=CLAIMS) -> pd.DataFrame:
                 value, raw = 100 * value / den, raw if den_raw == raw else f"{raw} of {den_raw}"
             r = q.compute(tables)
             rows.append({**base, "status": "addressed", "quantity": q.name, "kind": q.kind,
-                         "unit": "percent" if q.kind == "share" else "persons", "published_raw": raw,
+                         "unit": "persons" if q.kind == "count" else "percent", "published_raw": raw,
                          "published": value, "qualifier": qual, "reproduced": r.value,
-                         "ci_low": r.low if q.kind == "share" else np.nan,
+                         "ci_low": r.low if q.kind == "share" else np.nan,  # exact (Clopper–Pearson)
                          "ci_high": r.high if q.kind == "share" else np.nan,
                          "range_low": r.bound_low, "range_high": r.bound_high,
                          "difference": value - r.value, "definition": r.definition,

@@ -16,6 +16,10 @@ ETHNICITY_COLUMNS = {
     "selfid12_indigenous_total_pct": "indig_selfid_pct",
     "selfid12_quechua_pct": "selfid12_quechua_pct",
     "selfid12_aymara_pct": "selfid12_aymara_pct",
+    # the other published parts bound the Indigenous share where the total is not published (stats.ethnic)
+    **{f"selfid12_{part}_pct": f"selfid12_{part}_pct" for part in
+       ("amazonian", "other_indigenous", "afro", "white", "mestizo", "other", "other_group", "nsnr")},
+    "mt_ashaninka_pct": "mt_ashaninka_pct",
     "selfid_source": "selfid_source",
     "selfid_quality": "selfid_quality",
     "selfid_denominator": "selfid_denominator",

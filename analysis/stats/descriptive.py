@@ -8,18 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import vocab
 from ..errors import RawDataError, data_row
 
 # Coded levels of the victims table (docs/CONTRACTS.md). Order = display order; "unknown" last but one,
 # "not_applicable" last, so they stay visible as categories of their own.
-LEVELS = {
-    "sex": ("male", "female", "unknown"),
-    "context": ("clash", "blockade", "police_officer", "other", "unknown"),
-    "cause": ("firearm_projectile", "pellets", "tear_gas_canister", "blunt_trauma", "traffic_accident",
-              "lack_of_medical_care", "other", "unknown"),
-    "wound": ("head", "neck", "thorax", "abdomen", "back", "limbs", "multiple", "unknown", "not_applicable"),
-    "force": ("police", "army", "both", "unknown", "not_applicable"),
-}
+# Category levels come from the one place vocabularies live (analysis.vocab), in its order.
+LEVELS = {name: tuple(codes) for name, codes in
+          (("sex", vocab.SEX), ("context", vocab.CONTEXT), ("cause", vocab.CAUSE), ("wound", vocab.WOUND),
+           ("force", vocab.FORCE))}
 REQUIRED = ("victim_id", "identified", "age_years", "sex", "date_injury", "date_death", "ubigeo_dep",
             "department", "event_id", "context", "cause", "wound", "force")
 UNKNOWN = "unknown"
