@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-RUN    := PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg PYTHONHASHSEED=0
+RUN    := PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONHASHSEED=0
 
 .PHONY: setup suite test verify report sweep bench clean
 

@@ -18,6 +18,7 @@ The published value is read from the claim's `quantity` field, never typed here:
 part and `pick` the number inside it (0 = first, -1 = last, e.g. "48 -> 49" means 49 after the update).
 """
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -287,6 +288,12 @@ def _indigenous_share(department: str):
     return run
 
 
+def _slug(name: str) -> str:
+    """ASCII key fragment of a department name (quantity names become keys in numbers.json)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
 CLASH, BLOCK, POLICE = ("clash",), ("blockade",), ("police_officer",)
 MINOR = (0, 17)
 START = "2022-12-07"
@@ -384,7 +391,7 @@ CLAIMS: tuple[Claim, ...] = (
                     Quantity("blockade_deaths", 1, _c(Scope(BLOCK, START, "2022-12-17")), "count"),
                     Quantity("minors", 4, _c(Scope(None, START, "2022-12-17", age=MINOR)), "count")),
           N_CUTOFF + "; " + N_AGE),
-    Claim("DP-04", tuple(Quantity(f"clash_deaths_{dep}", i, _c(_civ("2022-12-19", departments=(dep,))), "count",
+    Claim("DP-04", tuple(Quantity(f"clash_deaths_{_slug(dep)}", i, _c(_civ("2022-12-19", departments=(dep,))), "count",
                                   pick=0)
                          for i, dep in enumerate(("Apurímac", "Ayacucho", "Junín", "La Libertad", "Arequipa"))),
           N_CUTOFF + "; the department of a death is where it happened, as sources print it"),
@@ -511,7 +518,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("AP-02", (), N_SELECTION + " (the 32 forensic reports AP obtained)"),
     Claim("AP-03", (), "qualitative statement on wound sites; see HRW-05"),
     # MINSA and events
-    Claim("MINSA-01", tuple(Quantity(f"deaths_{dep}", i, _c(Scope(CLASH + BLOCK, START, "2022-12-18",
+    Claim("MINSA-01", tuple(Quantity(f"deaths_{_slug(dep)}", i, _c(Scope(CLASH + BLOCK, START, "2022-12-18",
                                                                   departments=(dep,))), "count", pick=-1)
                             # part 0 is "25 total: Ayacucho 9": the department's number is the last one
                             for i, dep in enumerate(("Ayacucho", "Apurímac", "Cusco", "Junín", "La Libertad",
@@ -579,8 +586,10 @@ def check_table(claims: pd.DataFrame, table=CLAIMS, file: str = "published_claim
                 raise RawDataError(file, data_row(i), "quantity", f"{c.claim_id}.{q.name}: {e}") from None
 
 
-def _reason(kind: str, published: float, qual: str, r: Result, note: str) -> str:
-    """The rule for a difference, with the numbers filled in from the computation."""
+def _reason(kind: str, published: float, qual: str, r: Result, note: str) -> tuple[bool, str]:
+    """(consistent, reason): the rule for a difference, with the numbers filled in from the computation.
+    Consistent = the published value lies in the range over unknowns (for shares also: in the exact interval);
+    an "at least"/"more than" value is consistent when the register can reach it."""
     lo, hi = (r.bound_low, r.bound_high)
     if kind == "share":  # a share is consistent when inside its exact interval or its bounds over unknowns
         lo, hi = min(lo, r.low), max(hi, r.high)
@@ -599,7 +608,7 @@ def _reason(kind: str, published: float, qual: str, r: Result, note: str) -> str
         head = (f"published below the register's {tol}: the register holds more persons certainly in scope "
                 "(a count published before later deaths were known, a narrower case list, or a different "
                 "date or place of death)")
-    return "; ".join(x for x in (head, r.unknown_note, note) if x)
+    return bool(fits), "; ".join(x for x in (head, r.unknown_note, note) if x)
 
 
 def compare(claims: pd.DataFrame, tables: dict, table=CLAIMS) -> pd.DataFrame:
@@ -620,15 +629,16 @@ def compare(claims: pd.DataFrame, tables: dict, table=CLAIMS) -> pd.DataFrame:
                 den, _, den_raw = published_number(rec.quantity, *q.of)
                 value, raw = 100 * value / den, raw if den_raw == raw else f"{raw} of {den_raw}"
             r = q.compute(tables)
+            fits, reason = _reason(q.kind, value, qual, r, c.note)
             rows.append({**base, "status": "addressed", "quantity": q.name, "kind": q.kind,
                          "unit": "persons" if q.kind == "count" else "percent", "published_raw": raw,
                          "published": value, "qualifier": qual, "reproduced": r.value,
                          "ci_low": r.low if q.kind == "share" else np.nan,  # exact (Clopper–Pearson)
                          "ci_high": r.high if q.kind == "share" else np.nan,
                          "range_low": r.bound_low, "range_high": r.bound_high,
-                         "difference": value - r.value, "definition": r.definition,
-                         "reason": _reason(q.kind, value, qual, r, c.note)})
+                         "difference": value - r.value, "consistent": fits, "definition": r.definition,
+                         "reason": reason})
     cols = ["claim_id", "publisher", "published_date", "status", "quantity", "kind", "unit", "published_raw",
             "published", "qualifier", "reproduced", "ci_low", "ci_high", "range_low", "range_high", "difference",
-            "definition", "reason"]
+            "consistent", "definition", "reason"]
     return pd.DataFrame(rows).reindex(columns=cols)

@@ -2,13 +2,11 @@
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt  # noqa: F401  (the backend is left to the caller: inline in notebooks)
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from . import paths  # noqa: E402
-from .io import atomic_path, write_csv_atomic  # noqa: E402
+from . import paths
+from .io import atomic_path, write_csv_atomic
 
 # Okabe & Ito (2008) palette: distinguishable under the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]

@@ -183,27 +183,38 @@ def contexts_of(deaths: str) -> list[str]:
 
 # ---- the two findings --------------------------------------------------------------------------------------------
 
-def ethnic_estimate(inputs: Inputs, choice: dict, alpha: float = ALPHA) -> dict:
-    """Death share vs population share of majority-Indigenous departments under one choice of ETHNIC_DIMS."""
+def ethnic_estimates(inputs: Inputs, choice: dict, scenarios, alpha: float = ALPHA) -> list[dict]:
+    """Death share vs population share of majority-Indigenous departments under one choice of the ETHNIC_DIMS
+    other than unknown_units, for each of `scenarios` (one call of ethnic.shares gives all of them)."""
     res = E.shares(without_event(inputs.victims, choice["exclude_event"]), inputs.departments,
                    measure=choice["measure"], threshold=float(choice["threshold"]),
                    contexts=contexts_of(choice["deaths"]), cutoff_date=choice["cutoff"], start_date=None,
                    keep_undated=choice["undated"] == "keep", alpha=alpha)
-    row = res["scenarios"].loc[choice["unknown_units"]]
-    share, pop, p = float(row["death_share"]), float(row["population_share"]), float(row["binom_p"])
-    holds = bool(np.isfinite(share) and np.isfinite(p) and share > pop and p < alpha)
-    return {"ethnic_deaths_majority": int(row["deaths_majority"]), "ethnic_deaths_total": int(row["deaths_total"]),
-            "ethnic_units_majority": int(res["coverage"]["n_majority"]),
-            "ethnic_units_unknown": int(res["coverage"]["n_unknown"]),
-            "ethnic_death_share": share, "ethnic_death_share_low": float(row["death_share_low"]),
-            "ethnic_death_share_high": float(row["death_share_high"]), "ethnic_population_share": pop,
-            "ethnic_p": p, "ethnic_holds": holds}
+    out = []
+    for scenario in scenarios:
+        row = res["scenarios"].loc[scenario]
+        share, pop, p = float(row["death_share"]), float(row["population_share"]), float(row["binom_p"])
+        holds = bool(np.isfinite(share) and np.isfinite(p) and share > pop and p < alpha)
+        out.append({"unknown_units": scenario,
+                    "ethnic_deaths_majority": int(row["deaths_majority"]),
+                    "ethnic_deaths_total": int(row["deaths_total"]),
+                    "ethnic_units_majority": int(res["coverage"]["n_majority"]),
+                    "ethnic_units_unknown": int(res["coverage"]["n_unknown"]),
+                    "ethnic_death_share": share, "ethnic_death_share_low": float(row["death_share_low"]),
+                    "ethnic_death_share_high": float(row["death_share_high"]), "ethnic_population_share": pop,
+                    "ethnic_p": p, "ethnic_holds": holds})
+    return out
 
 
-def regional_estimate(inputs: Inputs, choice: dict, alpha: float = ALPHA) -> dict:
-    """Rate ratio regions / Lima+Callao under one choice of REGIONAL_DIMS.
+def ethnic_estimate(inputs: Inputs, choice: dict, alpha: float = ALPHA) -> dict:
+    """The ethnic finding under one full choice of ETHNIC_DIMS."""
+    return ethnic_estimates(inputs, choice, [choice["unknown_units"]], alpha)[0]
 
-    model "poisson": the exact conditional test and interval of the two-group Poisson comparison (rates.rate_ratio);
+
+def regional_estimates(inputs: Inputs, choice: dict, models, alpha: float = ALPHA) -> list[dict]:
+    """Rate ratio regions / Lima+Callao under one choice of SELECTION_DIMS, for each of `models`:
+
+    "poisson": the exact conditional test and interval of the two-group Poisson comparison (rates.rate_ratio);
     "poisson_clustered": Poisson GLM with a regions indicator, standard errors clustered by lethal event;
     "negbin": negative binomial GLM with the same indicator (Wald interval).
     """
@@ -213,22 +224,26 @@ def regional_estimate(inputs: Inputs, choice: dict, alpha: float = ALPHA) -> dic
     table = rates.table
     regions = sorted(set(table["ubigeo_dep"]) - set(CAPITAL))
     reg, cap = group_rate(table, regions, alpha), group_rate(table, CAPITAL, alpha)
-    out = {"regional_deaths_regions": reg["deaths"], "regional_deaths_lima_callao": cap["deaths"],
-           "regional_rate_regions": reg["rate"], "regional_rate_lima_callao": cap["rate"],
-           "regional_deaths_department_unknown": rates.n_unknown_department, "regional_note": ""}
-    model = choice["model"]
-    if model == "poisson":
-        rr = rate_ratio(reg["deaths"], reg["population"], cap["deaths"], cap["population"], alpha)
-        est = {"rr": rr["rr"], "low": rr["rr_low"], "high": rr["rr_high"], "p": rr["p_value"]}
-    else:
-        est = _model_rr(table, rates, model, alpha)
-        if "note" in est:
-            out["regional_note"] = est.pop("note")
-    low = est["low"]
-    out.update({"regional_rr": float(est["rr"]), "regional_rr_low": float(low),
-                "regional_rr_high": float(est["high"]), "regional_p": float(est["p"]),
-                "regional_holds": bool(np.isfinite(low) and low > 1)})
+    base = {"regional_deaths_regions": reg["deaths"], "regional_deaths_lima_callao": cap["deaths"],
+            "regional_rate_regions": reg["rate"], "regional_rate_lima_callao": cap["rate"],
+            "regional_deaths_department_unknown": rates.n_unknown_department}
+    out = []
+    for model in models:
+        if model == "poisson":
+            rr = rate_ratio(reg["deaths"], reg["population"], cap["deaths"], cap["population"], alpha)
+            est = {"rr": rr["rr"], "low": rr["rr_low"], "high": rr["rr_high"], "p": rr["p_value"]}
+        else:
+            est = _model_rr(table, rates, model, alpha)
+        low = est["low"]
+        out.append({"model": model, **base, "regional_rr": float(est["rr"]), "regional_rr_low": float(low),
+                    "regional_rr_high": float(est["high"]), "regional_p": float(est["p"]),
+                    "regional_holds": bool(np.isfinite(low) and low > 1), "regional_note": est.get("note", "")})
     return out
+
+
+def regional_estimate(inputs: Inputs, choice: dict, alpha: float = ALPHA) -> dict:
+    """The regional finding under one full choice of REGIONAL_DIMS."""
+    return regional_estimates(inputs, choice, [choice["model"]], alpha)[0]
 
 
 def regions_frame(table: pd.DataFrame) -> pd.DataFrame:
@@ -266,15 +281,18 @@ def _init_worker(inputs: Inputs, alpha: float) -> None:
     _WORKER["inputs"], _WORKER["alpha"] = inputs, alpha
 
 
-def _task(item: tuple[str, dict]) -> dict:
-    finding, choice = item
-    fn = ethnic_estimate if finding == "ethnic" else regional_estimate
-    return {**choice, **fn(_WORKER["inputs"], choice, _WORKER["alpha"])}
+def _task(item: tuple) -> list[dict]:
+    finding, choice, variants = item
+    fn = ethnic_estimates if finding == "ethnic" else regional_estimates
+    return [{**choice, **row} for row in fn(_WORKER["inputs"], choice, variants, _WORKER["alpha"])]
 
 
-def _distinct(specs: pd.DataFrame, dims) -> list[dict]:
-    sub = specs[list(dims)].drop_duplicates()
-    return [dict(zip(dims, row)) for row in sub.itertuples(index=False, name=None)]
+def _groups(specs: pd.DataFrame, dims, last: str) -> list[tuple[dict, list]]:
+    """Distinct choices of `dims` except `last`, each with the values of `last` it is crossed with (grid order)."""
+    keys = [d for d in dims if d != last]
+    variants = list(pd.unique(specs[last]))
+    sub = specs[keys].drop_duplicates()
+    return [(dict(zip(keys, row)), variants) for row in sub.itertuples(index=False, name=None)]
 
 
 def resolve_jobs(jobs) -> int:
@@ -284,8 +302,8 @@ def resolve_jobs(jobs) -> int:
 
 def run_sweep(specs: pd.DataFrame, inputs: Inputs, jobs=None, alpha: float = ALPHA) -> pd.DataFrame:
     """One row per specification: its choices and both findings. `jobs` worker processes (1 = in this process)."""
-    tasks = [("ethnic", c) for c in _distinct(specs, ETHNIC_DIMS)] + \
-            [("regional", c) for c in _distinct(specs, REGIONAL_DIMS)]
+    tasks = [("ethnic", c, v) for c, v in _groups(specs, ETHNIC_DIMS, "unknown_units")] + \
+            [("regional", c, v) for c, v in _groups(specs, REGIONAL_DIMS, "model")]
     jobs = resolve_jobs(jobs)
     if jobs == 1:
         _init_worker(inputs, alpha)
@@ -294,8 +312,9 @@ def run_sweep(specs: pd.DataFrame, inputs: Inputs, jobs=None, alpha: float = ALP
         chunk = max(1, len(tasks) // (4 * jobs))
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(inputs, alpha)) as pool:
             results = list(pool.map(_task, tasks, chunksize=chunk))
-    n_eth = sum(1 for f, _ in tasks if f == "ethnic")
-    ethnic, regional = pd.DataFrame(results[:n_eth]), pd.DataFrame(results[n_eth:])
+    n_eth = sum(1 for t in tasks if t[0] == "ethnic")
+    ethnic = pd.DataFrame([r for rows in results[:n_eth] for r in rows])
+    regional = pd.DataFrame([r for rows in results[n_eth:] for r in rows])
     out = specs.merge(ethnic, on=list(ETHNIC_DIMS), how="left", validate="many_to_one")
     out = out.merge(regional, on=list(REGIONAL_DIMS), how="left", validate="many_to_one")
     return out.sort_values("spec_id", kind="stable").reset_index(drop=True)
@@ -375,8 +394,9 @@ def plot_curve(data: pd.DataFrame):
             top.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:+.0f} pp"))
         top.set_title(titles[finding])
         labels, y = [], 0
+        in_grid_order = d.sort_values("spec_id")
         for dim in dims[finding]:
-            for value in pd.unique(d[dim]):
+            for value in pd.unique(in_grid_order[dim]):
                 on = (d[dim] == value).to_numpy()
                 bottom.scatter(x[on], np.full(on.sum(), y), c=colour[on], s=4, marker="s", linewidths=0)
                 labels.append(f"{dim}: {value:g}" if isinstance(value, float) else f"{dim}: {value}")

@@ -115,7 +115,7 @@ def index_html(numbers: dict, notebooks: list[str], figures: dict[str, list[str]
         parts.append(f'<h2 id="{html.escape(name)}"><a href="{page}">{html.escape(name)}</a></h2>')
         figs = figures.get(name, [])
         if figs:
-            links = "".join(f'<a href="figures/{html.escape(s)}.png">{html.escape(s)}</a>'
+            links = "; ".join(f'<a href="figures/{html.escape(s)}.png">{html.escape(s)}</a>'
                             f' (<a href="figures/{html.escape(s)}.csv">data</a>)' for s in figs)
             parts.append(f'<p class="figs">Figures: {links}</p>')
         if groups.get(name):

@@ -72,7 +72,7 @@ def test_count_minors_and_wound_sites(reg):
     torso = C.count(reg, C.Scope(contexts=("clash",), causes=("firearm_projectile",), wounds=("thorax", "abdomen")))
     assert (torso.value, torso.high) == (2, 5)  # V1, V6; V3, U and V8 (unknown context too) possible
     # not_applicable is a known non-site: the blockade death V7 is never a possible torso wound
-    assert C.count(reg, C.Scope(wounds=("thorax", "abdomen"))).high == 5  # V1, V6, V3, V8, U
+    assert C.count(reg, C.Scope(wounds=("thorax", "abdomen"))).high == 6  # V1, V6 + unknown V3, V5, V8, U
 
 
 def test_share_exact_interval_and_bounds(reg):
@@ -212,6 +212,7 @@ def test_compare_on_processed_tables(claims):
     assert not_addr["claim_id"].is_unique and not_addr["quantity"].isna().all()
     addr = out[out["status"] == "addressed"]
     assert (addr["reason"].str.len() > 0).all()
+    assert (addr["consistent"] == addr["reason"].str.startswith("consistent")).all()
     counts = addr[addr["kind"] == "count"]
     assert (counts["range_low"] <= counts["range_high"]).all()
     assert ((counts["reproduced"] % 1) == 0).all()
@@ -226,3 +227,14 @@ def test_compare_on_processed_tables(claims):
     a = addr[(addr["claim_id"] == "AI-F-01") & (addr["quantity"] == "death_share")].iloc[0]
     assert math.isclose(a["reproduced"], 100 * sc["death_share"])
     assert math.isclose(a["ci_low"], 100 * sc["death_share_low"])
+
+
+def test_reason_rules():
+    r = C.Result(38, 38, 50, 38, 50, "12 with unknown date", "x")
+    assert C._reason("count", 48, "exact", r, "rule")[0] is True
+    fits, text = C._reason("count", 66, "exact", r, "soldiers rule")
+    assert not fits and text.startswith("published above") and text.endswith("12 with unknown date; soldiers rule")
+    assert C._reason("count", 30, "exact", r, "")[1].startswith("published below")
+    assert C._reason("count", 60, "more_than", r, "")[0] is False and C._reason("count", 45, "at_least", r, "")[0]
+    s = C.Result(84.2, 68.7, 94.0, 84.2, 84.2, "", "x")  # a share: the exact interval counts
+    assert C._reason("share", 79.6, "exact", s, "")[0] and not C._reason("share", 60.0, "exact", s, "")[0]
