@@ -68,9 +68,11 @@ def number_owners(sources: dict[str, str]) -> dict[str, str]:
 
 
 def figures_of(name: str, figure_stems: list[str], sources: str) -> list[str]:
-    """Figures a notebook made: named with its number prefix ("03-…", "03_…") or named as a string literal in its code."""
+    """Figures a notebook made: named with its number prefix ("03-…", "03_…") or as a string literal in its code."""
     number = name.split("-", 1)[0]
-    quoted = lambda s: f'"{s}"' in sources or f"'{s}'" in sources  # noqa: E731
+
+    def quoted(stem):
+        return f'"{stem}"' in sources or f"'{stem}'" in sources
     return [s for s in figure_stems if s.startswith((f"{number}-", f"{number}_")) or quoted(s)]
 
 

@@ -179,6 +179,7 @@ def execute(notebook_path: Path, parameters: dict, root: Path, failed_dir: Path 
                                             progress_bar=False, request_save_on_cell_execute=False)
         normalise(nb, notebook_path.name)
         nbformat.write(nb, tmp)
+        os.chmod(tmp, notebook_path.stat().st_mode & 0o777)  # mkstemp makes 0600; keep the notebook's mode
         os.replace(tmp, notebook_path)
     except PapermillExecutionError as err:
         kept = _keep_failed(tmp, failed_dir, notebook_path.name)

@@ -2,9 +2,9 @@
 
 The scratch copy holds the project's files (git ls-files: committed plus untracked-but-not-ignored; without git,
 the tree minus .git/.venv/.cache) except the outputs being checked, so every compared file must be regenerated.
-The suite runs there as a subprocess (`python -m analysis run --force`) with ANALYSIS_ROOT and PYTHONPATH
-pointing at the copy. Compared: every file under data/processed/, outputs/numbers.json,
-outputs/figures/*.csv and outputs/tables/*.
+The suite runs there as a subprocess (`python -m analysis run --force`, then `python -m analysis sweep` when
+analysis/multiverse.py exists) with ANALYSIS_ROOT and PYTHONPATH pointing at the copy. Compared: every file
+under data/processed/, outputs/numbers.json, outputs/figures/*.csv and outputs/tables/*.
 """
 import difflib
 import os
@@ -99,11 +99,18 @@ def copy_project(root: Path, scratch: Path) -> int:
 
 
 def rerun(scratch: Path, params: str = "params/default.yaml") -> int:
-    """`python -m analysis run --force` inside the scratch copy; its output streams to ours."""
+    """`python -m analysis run --force`, then the multiverse sweep if the copy has it (its tables are outputs
+    too), inside the scratch copy; their output streams to ours. Returns the first non-zero exit code."""
     env = dict(os.environ, ANALYSIS_ROOT=str(scratch),
                PYTHONPATH=os.pathsep.join([str(scratch)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
-    cmd = [sys.executable, "-m", "analysis", "run", "--force", "--params", str(scratch / params)]
-    return subprocess.run(cmd, cwd=scratch, env=env, check=False).returncode
+    commands = [["run", "--force", "--params", str(scratch / params)]]
+    if (scratch / "analysis" / "multiverse.py").exists():
+        commands.append(["sweep"])
+    for args in commands:
+        code = subprocess.run([sys.executable, "-m", "analysis", *args], cwd=scratch, env=env, check=False).returncode
+        if code != 0:
+            return code
+    return 0
 
 
 def verify(root=None, params: str = "params/default.yaml", keep: bool = False) -> int:

@@ -63,7 +63,9 @@ def test_identity_after_unidentified_records(counts, sources, cutoff):
     level, cells = reconcile.official_snapshot(counts, cutoff, sources)
     unid = reg[~reg["identified"].astype(bool)]
     assert unid["victim_id"].str.match(r"^U-C\d{4}-\d+$").all()
-    assert unid[["age_years", "display_name", "cause", "date_death"]].isna().all().all()
+    assert unid[["age_years", "display_name", "date_death"]].isna().all().all()
+    # coded facts the count does not state are the value "unknown", not blanks
+    assert (unid[["sex", "cause", "wound", "force"]] == "unknown").all().all()
     # independent check: identified persons dead by as_of + unidentified records, grouped by cell
     for c in cells.to_dict("records"):
         if level == "department":

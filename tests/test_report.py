@@ -12,7 +12,8 @@ from analysis import report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 # 1x1 PNG
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
+                       "RU5ErkJggg==")
 NUMBERS = {
     "02-demo.deaths": {"value": 49, "unit": "person", "definition": "people killed by security forces"},
     "02-demo.share_young": {"value": 0.2857142857, "interval": [0.17, 0.42], "unit": "proportion",

@@ -126,6 +126,8 @@ def test_rerun_writes_byte_identical_notebooks(tmp_path):
     assert meta["input_path"] == meta["output_path"] == "stage_a.ipynb"
     assert meta["parameters"] == {"factor": 3}
     assert sorted(p.name for p in (root / "notebooks").iterdir()) == ["stage_a.ipynb", "stage_b.ipynb"]
+    mode = (root / "notebooks" / "stage_a.ipynb").stat().st_mode & 0o777
+    assert mode == (FIXTURES / "stage_a.ipynb").stat().st_mode & 0o777  # not mkstemp's 0600
 
 
 def test_failing_cell_is_named_and_leaves_the_committed_notebook_untouched(tmp_path):

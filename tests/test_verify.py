@@ -68,7 +68,8 @@ def test_project_files_follow_git_and_copy_leaves_out_regenerated_outputs(tmp_pa
 def test_end_to_end_rerun_reproduces_then_detects_a_tampered_output(tmp_path, capsys):
     root = make_project(tmp_path / "project")
     shutil.rmtree(root / "analysis")
-    shutil.copytree(PACKAGE, root / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
+    # the real package, without the sweep (this fixture project has nothing for it to sweep)
+    shutil.copytree(PACKAGE, root / "analysis", ignore=shutil.ignore_patterns("__pycache__", "multiverse.py"))
     from analysis import runner
     runner.run(root)
     assert verify.verify(root) == 0
