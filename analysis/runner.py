@@ -156,7 +156,7 @@ def kernel_env(root: Path):
     os.environ["ANALYSIS_ROOT"] = str(root)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in [saved.get("PYTHONPATH")] if p])
     os.environ["PYTHONHASHSEED"] = "0"
-    os.environ["MPLBACKEND"] = "Agg"
+    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend shows figures as images
     try:
         yield
     finally:
