@@ -21,7 +21,8 @@ def _plain(x):
     if hasattr(x, "item"):
         x = x.item()
     if isinstance(x, float):
-        return None if not math.isfinite(x) else round(x, 10)
+        # 10 significant digits (not decimals): a p-value of 1e-12 must not become 0
+        return None if not math.isfinite(x) else float(f"{x:.10g}")
     return x
 
 
