@@ -6,13 +6,16 @@ decides, and the log names it):
     "not_applicable" is a stated value.
  2. individual over group — for cause, wound and force a value copied from a collective statement
     (`group_attribution`, e.g. "Todos murieron por proyectiles") ranks below any individual statement.
- 3. source authority — the row's `source_rank` (vocab.SOURCE_PRECEDENCE: forensic record < Ombudsman <
+ 3. stated roles (dates only) — a source that tells the injury date from the death date ("herido el
+    lunes, murió el jueves") outranks one that prints a single date, which cleaning codes as the death
+    date by default (clean/dates.py) although it is often the day of the shooting.
+ 4. source authority — the row's `source_rank` (vocab.SOURCE_PRECEDENCE: forensic record < Ombudsman <
     NGO/prosecutors < press table < press article < encyclopedia; a paraphrase ranks below every
     verbatim row of its kind). A press row that transcribes a forensic document (FORENSIC_BASIS) takes
     the forensic rank, so an IML list or a death certificate outranks the press around it.
- 4. later report over earlier — newer `source_published_date` first (later corrections win; a row
+ 5. later report over earlier — newer `source_published_date` first (later corrections win; a row
     without a publication date ranks after dated ones).
- 5. tie — lowest mention_id; the value stays flagged as a conflict.
+ 6. tie — lowest mention_id; the value stays flagged as a conflict.
 Every distinct stated value is kept in `<field>_alternatives` (precedence order, ` ; `), the
 `conflict_<field>` flag is True when they disagree, `conflict_fields` lists the flagged fields, and each
 pick among disagreeing values is logged with the criterion that decided it.
@@ -64,8 +67,11 @@ def effective_rank(row) -> int:
     return rank
 
 
-CRITERIA = ["known over unknown", "individual over group statement", "source authority",
-            "later report", "tie: lowest mention id"]
+CRITERIA = ["known over unknown", "individual over group statement",
+            "dates with stated roles over a single printed date", "source authority", "later report",
+            "tie: lowest mention id"]
+DATE_FIELDS = {"date_injury", "date_death"}
+ROLE_MARKERS = ("two dates", "→ injury")  # clean.dates rules that read injury and death apart
 
 
 def _key(row, field):
@@ -74,7 +80,16 @@ def _key(row, field):
     group = 1 if (field in GROUP_FIELDS and bool(row.get("group_attribution"))) else 0
     pub = row.get("source_published_date")
     later = -pd.Timestamp(pub).value if _known(pub) else 1
-    return (known, group, row["_rank"], later, row["mention_id"])
+    return (known, group, _single_date(row, field), row["_rank"], later, row["mention_id"])
+
+
+def _single_date(row, field) -> int:
+    """1 when a date field comes from one printed date that the cleaning rule took as the death date by
+    default; 0 when the source itself tells injury and death apart (or for other fields)."""
+    if field not in DATE_FIELDS:
+        return 0
+    rule = str(row.get("date_rule") or "")
+    return 0 if any(m in rule for m in ROLE_MARKERS) else 1
 
 
 def pick(rows: list, field: str):

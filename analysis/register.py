@@ -160,9 +160,14 @@ def summary_text(s: dict) -> str:
 def conflicts_by_field(victims: pd.DataFrame) -> pd.DataFrame:
     """Persons with a conflict on each field (identified persons only)."""
     cols = [c for c in victims.columns if c.startswith("conflict_") and c != "conflict_fields"]
-    ident = victims[victims["identified"].astype(bool)]
+    ident = victims[_true(victims["identified"])]
     return pd.DataFrame({"field": [c.removeprefix("conflict_") for c in cols],
-                         "persons_with_conflict": [int(ident[c].fillna(False).astype(bool).sum()) for c in cols]})
+                         "persons_with_conflict": [int(_true(ident[c]).sum()) for c in cols]})
+
+
+def _true(s: pd.Series) -> pd.Series:
+    """Booleans whether the table was built in memory (bool) or read back from CSV (text)."""
+    return s.astype("string").str.lower().eq("true").fillna(False)
 
 
 def identity_text(identity: pd.DataFrame) -> str:

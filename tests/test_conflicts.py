@@ -78,3 +78,21 @@ def test_only_linked_mentions_become_persons():
     rows.loc[2, "link_status"] = "retracted"
     v = conflicts.resolve(rows, StepLog())
     assert v["victim_id"].tolist() == ["V0210"]
+
+
+def test_stated_roles_outrank_a_single_printed_date():
+    """Brayan Apaza (real rows): La República 12 Jan 2023 prints 'Este jueves 12 de enero ; el último lunes'
+    (injury Monday 9, death Thursday 12); OjoPúblico (Dec 2023, a later report) prints only '9 de enero',
+    which cleaning codes as the death date by default. The source that tells the two apart wins."""
+    from analysis import conflicts
+    lr = {"mention_id": "M0056", "_rank": 40, "source_published_date": "2023-01-12", "group_attribution": False,
+          "date_death": "2023-01-12", "date_injury": "2023-01-09",
+          "date_rule": "two dates: earlier = injury, later = death"}
+    ojo = {"mention_id": "M0158", "_rank": 40, "source_published_date": "2023-12-10", "group_attribution": False,
+           "date_death": "2023-01-09", "date_injury": None, "date_rule": "single date = date of death"}
+    value, alts, conflict, criterion = conflicts.pick([ojo, lr], "date_death")
+    assert value == "2023-01-12" and conflict and alts == ["2023-01-12", "2023-01-09"]
+    assert criterion == "dates with stated roles over a single printed date"
+    # for a non-date field the rule does not apply: the later report decides between equal ranks
+    lr["age_years"], ojo["age_years"] = 15, 16
+    assert conflicts.pick([lr, ojo], "age_years")[0] == 16

@@ -9,7 +9,8 @@ import datetime as dt
 
 import pandas as pd
 
-from ..stats.exact import binom_ci, poisson_ci
+from ..stats import rates
+from ..stats.exact import poisson_ci
 
 ONE = dt.timedelta(days=1)
 
@@ -51,17 +52,12 @@ def poisson_rate(k: int, days: int, alpha: float = 0.05) -> tuple[float, float, 
 
 
 def rate_ratio(k_after: int, t_after: int, k_before: int, t_before: int, alpha: float = 0.05):
-    """After/before rate ratio with the exact interval conditional on k_after + k_before (binomial)."""
-    n = k_after + k_before
-    if n == 0 or t_after <= 0 or t_before <= 0:
+    """After/before rate ratio with the exact interval conditional on k_after + k_before (stats.rates.rate_ratio,
+    with days as the exposure); NaNs when there is no event or no time on one side."""
+    if k_after + k_before == 0 or t_after <= 0 or t_before <= 0:
         return float("nan"), float("nan"), float("nan")
-    lo, hi = binom_ci(k_after, n, alpha)
-    scale = t_before / t_after
-
-    def odds(p):
-        return float("inf") if p >= 1 else p / (1 - p)
-    est = float("inf") if k_before == 0 else (k_after / t_after) / (k_before / t_before)
-    return est, odds(lo) * scale, odds(hi) * scale
+    r = rates.rate_ratio(k_after, t_after, k_before, t_before, alpha)
+    return float(r["rr"]), float(r["rr_low"]), float(r["rr_high"])
 
 
 def rates_around(events: pd.DataFrame, anchor_lo: dt.date, anchor_hi: dt.date, window_start: dt.date,
