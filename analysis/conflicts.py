@@ -13,9 +13,11 @@ decides, and the log names it):
     NGO/prosecutors < press table < press article < encyclopedia; a paraphrase ranks below every
     verbatim row of its kind). A press row that transcribes a forensic document (FORENSIC_BASIS) takes
     the forensic rank, so an IML list or a death certificate outranks the press around it.
- 5. later report over earlier — newer `source_published_date` first (later corrections win; a row
+ 5. corroboration (places only) — among equally authoritative sources, the department, province or
+    district that more distinct sources state.
+ 6. later report over earlier — newer `source_published_date` first (later corrections win; a row
     without a publication date ranks after dated ones).
- 6. tie — lowest mention_id; the value stays flagged as a conflict.
+ 7. tie — lowest mention_id; the value stays flagged as a conflict.
 Every distinct stated value is kept in `<field>_alternatives` (precedence order, ` ; `), the
 `conflict_<field>` flag is True when they disagree, `conflict_fields` lists the flagged fields, and each
 pick among disagreeing values is logged with the criterion that decided it.
@@ -68,19 +70,32 @@ def effective_rank(row) -> int:
 
 
 CRITERIA = ["known over unknown", "individual over group statement",
-            "dates with stated roles over a single printed date", "source authority", "later report",
-            "tie: lowest mention id"]
+            "dates with stated roles over a single printed date", "source authority",
+            "place stated by more sources", "later report", "tie: lowest mention id"]
+PLACE_FIELDS = {"department", "province", "district"}
 DATE_FIELDS = {"date_injury", "date_death"}
 ROLE_MARKERS = ("two dates", "→ injury")  # clean.dates rules that read injury and death apart
 
 
-def _key(row, field):
-    """Sort key implementing the precedence rule (smaller = preferred)."""
+def _key(row, field, support=None):
+    """Sort key implementing the precedence rule (smaller = preferred). `support`: value → number of
+    distinct sources stating it, used for place fields only."""
     known = 0 if _known(row.get(field)) else 1
     group = 1 if (field in GROUP_FIELDS and bool(row.get("group_attribution"))) else 0
+    corroboration = -(support or {}).get(row.get(field), 0) if field in PLACE_FIELDS else 0
     pub = row.get("source_published_date")
     later = -pd.Timestamp(pub).value if _known(pub) else 1
-    return (known, group, _single_date(row, field), row["_rank"], later, row["mention_id"])
+    return (known, group, _single_date(row, field), row["_rank"], corroboration, later, row["mention_id"])
+
+
+def _support(rows, field) -> dict:
+    """Distinct sources per stated value: a place several equal sources agree on is not overridden by one
+    source naming a town of origin (a later report is no correction of where a death happened)."""
+    out = {}
+    for r in rows:
+        if _known(r.get(field)):
+            out.setdefault(r.get(field), set()).add(r.get("source_id"))
+    return {v: len(s) for v, s in out.items()}
 
 
 def _single_date(row, field) -> int:
@@ -94,7 +109,8 @@ def _single_date(row, field) -> int:
 
 def pick(rows: list, field: str):
     """(value, alternatives list, conflict bool, deciding criterion or None) for one field."""
-    ordered = sorted(rows, key=lambda r: _key(r, field))
+    support = _support(rows, field)
+    ordered = sorted(rows, key=lambda r: _key(r, field, support))
     values = []
     for r in ordered:
         v = r.get(field)
@@ -107,7 +123,7 @@ def pick(rows: list, field: str):
     rival = next((r for r in ordered if _known(r.get(field)) and r.get(field) != winner.get(field)), None)
     if rival is None:
         return values[0], values, False, None
-    kw, kr = _key(winner, field), _key(rival, field)
+    kw, kr = _key(winner, field, support), _key(rival, field, support)
     criterion = next(CRITERIA[k] for k in range(len(kw)) if kw[k] != kr[k])
     return values[0], values, True, criterion
 

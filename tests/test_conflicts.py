@@ -96,3 +96,26 @@ def test_stated_roles_outrank_a_single_printed_date():
     # for a non-date field the rule does not apply: the later report decides between equal ranks
     lr["age_years"], ojo["age_years"] = 15, 16
     assert conflicts.pick([lr, ojo], "age_years")[0] == 16
+
+
+def test_place_stated_by_more_sources_wins_among_equals():
+    """Y.O.H., the Cusco child (real rows): four press articles place the death in Cusco (Oropesa, San Jerónimo),
+    one (The Objective, same day) names Mazuco, Madre de Dios. Equal authority: the corroborated place wins,
+    whatever the order of the rows; for a non-place field corroboration plays no part."""
+    from analysis import conflicts
+
+    def row(mid, src, dep):
+        return {"mention_id": mid, "source_id": src, "_rank": 40, "source_published_date": "2023-01-26",
+                "group_attribution": False, "department": dep, "date_rule": ""}
+    rows = [row("M0171", "theobjective_20230126", "Madre de Dios"),
+            row("M0067", "larepublica_20230125_cusco_nino", "Cusco"),
+            row("M0167", "elluchador_efe_20230125", "Cusco"),
+            row("M0174", "rpp_cusco_bebe", "Cusco"),
+            row("M0177", "diarioelsoldecusco_20230126", "Cusco")]
+    for order in (rows, rows[::-1]):
+        value, alts, conflict, criterion = conflicts.pick(order, "department")
+        assert value == "Cusco" and conflict and set(alts) == {"Cusco", "Madre de Dios"}
+    assert criterion in ("place stated by more sources", "later report")
+    # two sources against one, same date and rank: decided by corroboration, not by mention order
+    two = [row("M0001", "a", "Puno"), row("M0002", "b", "Cusco"), row("M0003", "c", "Cusco")]
+    assert conflicts.pick(two, "department")[3] == "place stated by more sources"
