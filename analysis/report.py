@@ -103,6 +103,37 @@ table{border-collapse:collapse;width:100%;margin-bottom:1em}td,th{border-bottom:
 text-align:left;vertical-align:top}th{background:#f3f3f3}code{font-size:90%}.figs a{margin-right:1em}"""
 
 
+# Headline findings shown first on the landing page (keys in outputs/numbers.json; a missing key is skipped).
+HEADLINES = [
+    ("register.persons_identified", "persons identified in the register"),
+    ("register.persons_unidentified", "unidentified records (deaths known only from official counts)"),
+    ("regional.rate_03", "Apurímac: clash deaths per 100,000"),
+    ("regional.rate_05", "Ayacucho: clash deaths per 100,000"),
+    ("regional.rate_21", "Puno: clash deaths per 100,000"),
+    ("regional.rate_15", "Lima: clash deaths per 100,000"),
+    ("ethnic.selfid.t50.clash.c20230216.population_share_min",
+     "majority-Indigenous departments' population share (unknown units counted as not majority)"),
+    ("ethnic.selfid.t50.clash.c20230216.death_share_min",
+     "their share of clash deaths to 16 Feb 2023 (same reading)"),
+    ("ethnic.selfid.t50.clash.c20230216.death_share", "their share of deaths, departments of known status only"),
+    ("force.cause.firearm_projectile.share", "deaths by firearm projectile, among known causes"),
+    ("force.force.army.share", "deaths attributed to the army, among known forces"),
+    ("force.civilians_per_police_killed", "civilians killed per police officer killed"),
+    ("robustness.ethnic.share_holds", "share of specifications in which the ethnic finding holds"),
+    ("robustness.regional.share_holds", "share of specifications in which the regional finding holds"),
+]
+
+
+def headlines_html(numbers: dict, notebooks: list[str], owners=None) -> str:
+    rows = [_row(key, {**numbers[key], "definition": f"{label}. {numbers[key].get('definition', '')}"},
+                 f"notebooks/{notebook_of(key, notebooks, owners)}.html")
+            for key, label in HEADLINES if key in numbers]
+    if not rows:
+        return ""
+    return ("<h2>Headline findings</h2><table><tr><th>key</th><th>value</th><th>interval</th><th>p</th>"
+            "<th>unit</th><th>definition</th></tr>" + "".join(rows) + "</table>")
+
+
 def index_html(numbers: dict, notebooks: list[str], figures: dict[str, list[str]], owners=None) -> str:
     """The landing page: findings grouped by notebook, each linked to its notebook page and figures."""
     groups: dict[str, list[str]] = {}
@@ -111,7 +142,8 @@ def index_html(numbers: dict, notebooks: list[str], figures: dict[str, list[str]
     order = [n for n in notebooks if n in groups or figures.get(n)] + sorted(set(groups) - set(notebooks))
     parts = [f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Findings</title><style>{_STYLE}</style>"
              "</head><body><h1>Findings</h1><p>Every number quoted in the notebooks, as recorded in "
-             "<code>outputs/numbers.json</code>, grouped by the notebook that computed it.</p>"]
+             "<code>outputs/numbers.json</code>, grouped by the notebook that computed it.</p>",
+             headlines_html(numbers, notebooks, owners)]
     for name in order:
         page = f"notebooks/{name}.html" if name in notebooks else "#"
         parts.append(f'<h2 id="{html.escape(name)}"><a href="{page}">{html.escape(name)}</a></h2>')

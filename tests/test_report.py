@@ -90,3 +90,13 @@ def test_notebook_of_key(key, expected):
     owners = report.number_owners({"04-ethnic": 'N = Numbers("ethnic", spec=spec)', "02-demo": "x = 1"})
     assert owners == {"ethnic": "04-ethnic"}
     assert report.notebook_of(key, ["02-demo", "03-rates-by-region", "04-other"], owners) == expected
+
+
+def test_headlines_show_known_keys_and_skip_missing_ones():
+    from analysis import report
+    key, label = report.HEADLINES[0]
+    numbers = {key: {"value": 57, "unit": "person", "definition": "persons named"}}
+    html_text = report.headlines_html(numbers, ["01-register"], {"register": "01-register"})
+    assert "Headline findings" in html_text and label in html_text and ">57<" in html_text
+    assert html_text.count("<tr>") == 2  # header + the one known key; absent keys are skipped
+    assert report.headlines_html({}, ["01-register"]) == ""
