@@ -411,10 +411,7 @@ def link(mentions: pd.DataFrame, log, events: pd.DataFrame = None, manual_links=
     elif "event_id" not in m:
         m["event_id"] = pd.Series(pd.NA, index=m.index, dtype="string")
     by_id = {r["mention_id"]: r for r in m.to_dict("records")}
-    for mid, anchor, _ in manual_links:
-        for x in (mid, anchor):
-            if x not in by_id:
-                raise ValueError(f"link.MANUAL_LINKS: mention {x} not in mentions")
+    manual_links = _selected(manual_links, by_id, log)
     cl = _Clusters(ids, {i: by_id[i]["source_id"] for i in ids}, {i: by_id[i].get("ubigeo_dep") for i in ids})
     cannot = [(p, q) for p, q, _ in cannot_link if p in by_id and q in by_id]
     report = []
@@ -517,6 +514,21 @@ def link(mentions: pd.DataFrame, log, events: pd.DataFrame = None, manual_links=
     cols = ["mention_a", "mention_b", "kind", "name_kind", "score", "age_ok", "place_ok", "decision", "reason"]
     rep = pd.DataFrame(report, columns=cols).sort_values(["mention_a", "mention_b", "kind"], kind="stable")
     return m, rep.reset_index(drop=True)
+
+
+def _selected(manual_links, by_id, log) -> list:
+    """Manual links whose two mentions are both in the selected sources; the others are logged as not applied
+    (a source excluded by the parameters takes its evidence with it). That every id of the manual tables exists
+    in mentions.csv is checked by the tests."""
+    kept = []
+    for mid, anchor, why in manual_links:
+        missing = [x for x in (mid, anchor) if x not in by_id]
+        if missing:
+            log.decision(STEP, "override", f"manual link {mid} -> {anchor} NOT APPLIED: {', '.join(missing)} not "
+                         f"among the selected mentions ({why})", ref=f"{mid};{anchor}")
+        else:
+            kept.append((mid, anchor, why))
+    return kept
 
 
 def _is_single_name(row) -> bool:

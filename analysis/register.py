@@ -1,8 +1,9 @@
 """Build the casualty register: raw records → every table in data/processed/.
 
 The steps, in order, each logging counts in and out (analysis.steplog):
-  manifest.verify → sources.read_* → (source selection) → clean.mentions → link → conflicts.resolve
-  → (cut-off and context selection) → reconcile (+ unidentified records) → covariates → schemas → write.
+  manifest.verify → sources.read_* → select_sources → clean.mentions → link → conflicts.resolve
+  → conflicts.derive_context → select_cutoff → reconcile (+ unidentified records) → select_contexts
+  → covariates → schemas → write.
 `build` is pure (returns the tables); `write` puts them in place atomically, all or nothing.
 """
 from dataclasses import dataclass, field
@@ -31,10 +32,6 @@ class Register:
     tables: dict
     log: StepLog
     params: Params
-
-
-def _raw(raw_dir, rel):
-    return raw_dir / rel
 
 
 def select_sources(mentions, params: Params, log: StepLog) -> pd.DataFrame:

@@ -153,3 +153,14 @@ def test_assign_events_by_department_and_date():
     ev = link.assign_events(df, events)
     assert ev.tolist()[0] == "E05"   # Ayacucho 15-21 Dec
     assert pd.isna(ev.iloc[1]) and pd.isna(ev.iloc[2])
+
+
+def test_manual_tables_name_real_mentions():
+    """The manual decision tables may only cite mention ids present in the raw mentions.csv (typo guard, since
+    link() skips, with a log entry, manual links whose mentions a source selection removed)."""
+    from analysis import link, paths, sources
+    raw = set(sources.read_mentions(paths.RAW / "casualties/mentions.csv")["mention_id"])
+    cited = {x for mid, anchor, _ in link.MANUAL_LINKS for x in (mid, anchor)}
+    cited |= {p for p, _ in link.MANUAL_PERSONS} | set(link.MANUAL_UNATTRIBUTED)
+    cited |= {x for p, q, _ in link.CANNOT_LINK for x in (p, q)}
+    assert cited <= raw, sorted(cited - raw)

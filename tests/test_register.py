@@ -158,3 +158,21 @@ def test_tampered_raw_file_refused(tmp_path, snapshot):
     target = raw / "casualties" / "aggregate_counts.csv"
     target.write_bytes(target.read_bytes().replace(b"28", b"29", 1))
     _run_and_check(raw, *snapshot, r"data/raw/casualties/aggregate_counts\.csv.*sha256")
+
+
+def test_alternative_parameters():
+    """Sources used, contexts and cut-off are parameters: each changes the register as stated, and logs it."""
+    params = register.Params(cutoff_date="2023-01-31", contexts=["clash"], include_paraphrase=False,
+                             exclude_sources=["github_timeline_app"])
+    alt = register.build(params=params)
+    v, m = alt.tables["victims"], alt.tables["mentions_linked"]
+    raw = sources.read_mentions(paths.RAW / "casualties/mentions.csv")
+    kept = raw[(raw["quote_kind"] != "paraphrase") & (raw["source_id"] != "github_timeline_app")]
+    assert sorted(m["mention_id"]) == sorted(kept["mention_id"])
+    assert set(v["context"]) == {"clash"}
+    assert (v["date_death"].dropna() <= "2023-01-31").all()
+    drops = [e for e in alt.log.of_kind("drop") if e["step"] == "select_sources"]
+    assert len(drops) == len(raw) - len(kept)
+    assert alt.tables["reconciliation_identity"]["as_of"].max() <= "2023-01-31"
+    assert alt.tables["reconciliation_identity"]["holds"].all() or \
+        (alt.tables["reconciliation_identity"]["excess_identified"] > 0).any()
