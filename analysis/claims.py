@@ -642,3 +642,45 @@ def compare(claims: pd.DataFrame, tables: dict, table=CLAIMS) -> pd.DataFrame:
             "published", "qualifier", "reproduced", "ci_low", "ci_high", "range_low", "range_high", "difference",
             "consistent", "definition", "reason"]
     return pd.DataFrame(rows).reindex(columns=cols)
+
+
+# ---------------------------------------------------------------- notebook 07: addressed rows, recorded numbers, prose
+def fmt_number(x, digits: int = 0) -> str:
+    """A number for prose with `digits` decimals; a missing value (None/NaN) reads "n/a", never 0."""
+    return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{digits}f}"
+
+
+def fmt_range(r) -> str:
+    """"low–high" of a comparison row: persons certainly .. possibly in scope."""
+    return f"{fmt_number(r.range_low)}–{fmt_number(r.range_high)}"
+
+
+def addressed(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of compare() the register could address, with `consistent` as a boolean column."""
+    addr = table[table["status"] == "addressed"].copy()
+    addr["consistent"] = addr["consistent"].astype(bool)
+    return addr
+
+
+def addressed_row(addr: pd.DataFrame, claim_id: str, quantity: str) -> pd.Series:
+    """The one row of `claim_id`.`quantity`; a pair the table lacks is an error naming it (not an IndexError)."""
+    hit = addr[(addr["claim_id"] == claim_id) & (addr["quantity"] == quantity)]
+    if len(hit) != 1:
+        raise KeyError(f"{claim_id}.{quantity}: {len(hit)} rows in the comparison table, expected 1")
+    return hit.iloc[0]
+
+
+def record_reproduced(numbers, addr: pd.DataFrame) -> None:
+    """Record each recomputed quantity as <claim_id>.<quantity>: a count with its certain..possible range, a share
+    (percent) with its exact interval (none when undefined) and the range over unknowns in the definition."""
+    for r in addr.itertuples():
+        if r.kind == "count":
+            numbers.add(f"{r.claim_id}.{r.quantity}", int(r.reproduced), unit="persons",
+                        interval=(r.range_low, r.range_high),
+                        definition=f"persons certainly in scope ({r.definition}); interval = certainly .. possibly "
+                                   "in scope")
+        else:
+            numbers.add(f"{r.claim_id}.{r.quantity}", r.reproduced, unit="percent",
+                        interval=None if np.isnan(r.ci_low) else (r.ci_low, r.ci_high),
+                        definition=f"{r.definition}; interval = exact Clopper-Pearson 95 % "
+                                   f"(range over unknowns {fmt_number(r.range_low, 1)}-{fmt_number(r.range_high, 1)})")

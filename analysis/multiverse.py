@@ -344,6 +344,78 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# ---- which choices matter -----------------------------------------------------------------------------------
+
+# One line per dimension of DEFAULT_GRID: what its choices mean (shown with the grid in notebook 08).
+DIMENSION_MEANING = {
+    "deaths": "which deaths count: clashes with security forces only, or every context "
+              "(blockades, police officer, ...)",
+    "undated": "a death whose date no source gives: left out of the date window, or counted in",
+    "cutoff": "deaths on or before this date",
+    "exclude_event": "drop every person killed in one mass-casualty event (each event with >= 5 deaths in turn)",
+    "measure": "Indigenous measure: ethnic self-identification or mother tongue (census 2017)",
+    "threshold": "a department is majority-Indigenous when its share is above this percentage",
+    "unknown_units": "departments whose status the published census figures leave open: left out, "
+                     "all counted as not majority, or all counted as majority",
+    "model": "rate model of the regional finding: exact Poisson comparison or negative binomial",
+}
+
+
+def _label(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def grid_table(choices: dict) -> pd.DataFrame:
+    """One row per dimension (DEFAULT_GRID order): its choices (exclude_event expanded to event ids), how many,
+    which findings use it and what it means."""
+    return pd.DataFrame([{"dimension": d, "choices": ", ".join(_label(c) for c in choices[d]), "n": len(choices[d]),
+                          "used by": ", ".join(f for f, (_, dims, _) in FINDINGS.items() if d in dims),
+                          "meaning": DIMENSION_MEANING[d]} for d in DEFAULT_GRID])
+
+
+def distinct(results: pd.DataFrame, finding: str) -> pd.DataFrame:
+    """The distinct specifications of one finding's own dimensions (the product repeats each estimate)."""
+    return results.drop_duplicates(list(FINDINGS[finding][1]))
+
+
+def holds_by_choice(results: pd.DataFrame, finding: str) -> pd.DataFrame:
+    """For each choice of each dimension the finding uses: distinct specifications with that choice (n), in how many
+    the finding holds and the share. Dimensions in grid order, choices in order of first appearance."""
+    col, dims, _ = FINDINGS[finding]
+    d = distinct(results, finding)
+    rows = []
+    for dim in dims:
+        for value, g in d.groupby(dim, sort=False):
+            rows.append({"dimension": dim, "choice": f"{value:g}" if isinstance(value, float) else value,
+                         "n": len(g), "n_holds": int(g[col].sum()), "share_holds": g[col].mean()})
+    return pd.DataFrame(rows)
+
+
+def decisive_dimension(by_choice: pd.DataFrame) -> dict:
+    """The dimension whose choices move the share of holding specifications most (largest max - min; the first in
+    grid order on a tie), with its best and worst choice (first of equal shares)."""
+    spread = by_choice.groupby("dimension", sort=False)["share_holds"].agg(lambda s: s.max() - s.min())
+    dim = spread.idxmax()
+    sub = by_choice[by_choice["dimension"] == dim]
+    return {"dimension": dim, "spread": spread.max(), "best": sub.loc[sub["share_holds"].idxmax()],
+            "worst": sub.loc[sub["share_holds"].idxmin()]}
+
+
+def ethnic_failures(results: pd.DataFrame, by=("measure", "unknown_units")) -> pd.DataFrame:
+    """Distinct ethnic specifications in which the finding fails (`failing`) out of all (`of`), per combination of
+    `by`; only combinations with at least one failure."""
+    d = distinct(results, "ethnic")
+    fails = d[~d["ethnic_holds"].astype(bool)]
+    failing = fails.groupby(list(by)).size().rename("failing").reset_index()
+    totals = d.groupby(list(by)).size().rename("of").reset_index()
+    return failing.merge(totals, on=list(by))
+
+
+def regional_holds_by_model(results: pd.DataFrame) -> pd.DataFrame:
+    """Per rate model (grid order): distinct regional specifications in which the finding holds (sum) of all (size)."""
+    return distinct(results, "regional").groupby("model", sort=False)["regional_holds"].agg(["sum", "size"])
+
+
 # ---- figure ------------------------------------------------------------------------------------------------------
 
 def curve_data(results: pd.DataFrame) -> pd.DataFrame:
@@ -364,53 +436,6 @@ def curve_data(results: pd.DataFrame) -> pd.DataFrame:
         part.insert(0, "finding", finding)
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
-
-
-def plot_curve(data: pd.DataFrame):
-    """Specification curve: per finding, the ranked estimates with intervals above, the choices as dots below."""
-    import matplotlib.pyplot as plt
-
-    from .figures import OKABE_ITO
-
-    dims = {f: FINDINGS[f][1] for f in FINDINGS}
-    n_rows = {f: sum(data.loc[data.finding == f, d].nunique() for d in dims[f]) for f in FINDINGS}
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5), sharex="col",
-                             gridspec_kw={"height_ratios": [1, 1.5], "hspace": 0.05, "wspace": 0.35})
-    titles = {"ethnic": "Ethnic: death share minus population share\n(majority-Indigenous departments, 95 % CI)",
-              "regional": "Regional: death-rate ratio regions / Lima+Callao\n(95 % interval, log scale)"}
-    for j, finding in enumerate(FINDINGS):
-        d = data[data.finding == finding].reset_index(drop=True)
-        top, bottom = axes[0, j], axes[1, j]
-        colour = np.where(d["holds"], OKABE_ITO[0], OKABE_ITO[3])
-        x = d["rank"].to_numpy()
-        low = d["low"].where(np.isfinite(d["low"]))
-        high = d["high"].where(np.isfinite(d["high"]))
-        top.vlines(x, low, high, colors=colour, lw=0.6, alpha=0.5)
-        top.scatter(x, d["estimate"], c=colour, s=6, zorder=3)
-        top.axhline(0 if finding == "ethnic" else 1, color="black", lw=0.8, ls="--")
-        if finding == "regional":
-            top.set_yscale("log")
-        else:
-            top.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:+.0f} pp"))
-        top.set_title(titles[finding])
-        labels, y = [], 0
-        in_grid_order = d.sort_values("spec_id")
-        for dim in dims[finding]:
-            for value in pd.unique(in_grid_order[dim]):
-                on = (d[dim] == value).to_numpy()
-                bottom.scatter(x[on], np.full(on.sum(), y), c=colour[on], s=4, marker="s", linewidths=0)
-                labels.append(f"{dim}: {value:g}" if isinstance(value, float) else f"{dim}: {value}")
-                y += 1
-        bottom.set_yticks(range(len(labels)), labels, fontsize=7)
-        bottom.set_ylim(len(labels) - 0.5, -0.5)
-        bottom.set_xlabel(f"specification (ranked by estimate; n = {len(d)})")
-        for spine in ("left", "bottom"):
-            bottom.spines[spine].set_visible(False)
-        assert y == n_rows[finding]
-    handles = [plt.Line2D([], [], marker="o", ls="", color=OKABE_ITO[0], label="finding holds"),
-               plt.Line2D([], [], marker="o", ls="", color=OKABE_ITO[3], label="does not hold")]
-    fig.legend(handles=handles, loc="upper center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 1.0))
-    return fig
 
 
 # ---- numbers and files -------------------------------------------------------------------------------------------
@@ -457,6 +482,7 @@ def default_params_file():
 def sweep(params=None, outputs=None, processed=None, jobs=None) -> SweepResult:
     """Load the grid and data, run every specification, write the tables, the figure and the numbers."""
     from .figures import apply_style, save_figure
+    from .plots.robustness import specification_curve  # plots import this module: import here, not at the top
 
     grid, settings = load_grid(params if params else default_params_file())
     inputs = load_inputs(processed)
@@ -468,9 +494,8 @@ def sweep(params=None, outputs=None, processed=None, jobs=None) -> SweepResult:
     files = {"robustness": tables / "robustness.csv", "summary": tables / "robustness_summary.csv"}
     write_csv_atomic(results, files["robustness"])
     write_csv_atomic(summary, files["summary"])
-    data = curve_data(results)
     apply_style()
-    fig = plot_curve(data)
+    fig, data = specification_curve(curve_data(results))
     files.update({f"figure_{k}": v for k, v in save_figure(fig, "specification_curve", data,
                                                            outputs / "figures").items()})
     import matplotlib.pyplot as plt

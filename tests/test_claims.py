@@ -238,3 +238,54 @@ def test_reason_rules():
     assert C._reason("count", 60, "more_than", r, "")[0] is False and C._reason("count", 45, "at_least", r, "")[0]
     s = C.Result(84.2, 68.7, 94.0, 84.2, 84.2, "", "x")  # a share: the exact interval counts
     assert C._reason("share", 79.6, "exact", s, "")[0] and not C._reason("share", 60.0, "exact", s, "")[0]
+
+
+# ---------------------------------------------------------------- notebook 07 helpers moved into the package
+def _comparison():
+    """A compare()-shaped table: a count, a share with an interval, a share without one, a claim not addressed."""
+    nan = float("nan")
+    return pd.DataFrame({
+        "claim_id": ["DP-09", "HRW-04", "HRW-04", "AI-F-09"],
+        "status": ["addressed", "addressed", "addressed", "not_addressed"],
+        "quantity": ["clash_deaths", "gunshot_share", "children", None],
+        "kind": ["count", "share", "share", None],
+        "reproduced": [38.0, 84.21, nan, nan], "ci_low": [nan, 68.75, nan, nan], "ci_high": [nan, 93.98, nan, nan],
+        "range_low": [38.0, 80.0, nan, nan], "range_high": [50.0, 86.5, nan, nan],
+        "consistent": [True, False, False, nan], "definition": ["civilians in clashes to 2023-03-06", "gunshot share",
+                                                                "children share", None],
+    })
+
+
+def test_prose_number_formats():
+    assert C.fmt_number(38.0) == "38" and C.fmt_number(84.2149, 1) == "84.2" and C.fmt_number(2.5) == "2"
+    assert C.fmt_number(None) == C.fmt_number(float("nan"), 1) == "n/a"
+    r = C.addressed_row(C.addressed(_comparison()), "DP-09", "clash_deaths")
+    assert C.fmt_range(r) == "38–50"
+
+
+def test_addressed_rows_and_lookup():
+    addr = C.addressed(_comparison())
+    assert addr["claim_id"].tolist() == ["DP-09", "HRW-04", "HRW-04"]
+    assert addr["consistent"].dtype == bool and addr["consistent"].tolist() == [True, False, False]
+    assert C.addressed_row(addr, "HRW-04", "gunshot_share")["reproduced"] == 84.21
+    with pytest.raises(KeyError, match=r"AI-F-09.deaths: 0 rows"):
+        C.addressed_row(addr, "AI-F-09", "deaths")
+    with pytest.raises(KeyError, match="2 rows"):
+        C.addressed_row(pd.concat([addr, addr]), "DP-09", "clash_deaths")
+
+
+def test_record_reproduced_counts_and_shares():
+    from analysis.numbers import Numbers
+
+    n = Numbers("claims")
+    C.record_reproduced(n, C.addressed(_comparison()))
+    assert sorted(n.entries) == ["claims.DP-09.clash_deaths", "claims.HRW-04.children", "claims.HRW-04.gunshot_share"]
+    count = n.entries["claims.DP-09.clash_deaths"]
+    assert (count["value"], count["unit"], count["interval"]) == (38, "persons", [38.0, 50.0])
+    assert isinstance(count["value"], int) and "civilians in clashes to 2023-03-06" in count["definition"]
+    share = n.entries["claims.HRW-04.gunshot_share"]
+    assert (share["value"], share["unit"], share["interval"]) == (84.21, "percent", [68.75, 93.98])
+    assert share["definition"].endswith("(range over unknowns 80.0-86.5)")
+    undefined = n.entries["claims.HRW-04.children"]  # no interval when the share is undefined, value null
+    assert undefined["value"] is None and "interval" not in undefined
+    assert undefined["definition"].endswith("(range over unknowns n/a-n/a)")

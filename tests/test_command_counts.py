@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.command import emergency, repetition, tally, timeline
+from analysis.command import emergency, labels, repetition, tables, tally, timeline
 from analysis.command.deaths import death_frame, read_victims, select
 from analysis.errors import RawDataError
 from analysis.stats.exact import poisson_ci
@@ -206,3 +206,87 @@ def test_select_counts_every_exclusion(tmp_path):
                  "in_window": 2}
     by_injury = death_frame(read_victims(p), "date_injury")
     assert by_injury.set_index("victim_id").loc["V5", "day"] == D(2023, 1, 11)
+
+
+# ---- follow-up records, display tables and printed labels (moved out of notebook 06) -------------------
+def test_mass_followups_select_by_size_and_follow_each_event():
+    ev = synthetic_events()
+    recs = repetition.mass_followups(ev, 2, D(2023, 3, 31), 30)
+    assert [r["event"] for r in recs] == ["E1", "E2"]  # the two events with 2 deaths
+    e2 = recs[1]
+    assert (e2["date"], e2["deaths"], e2["departments"]) == (D(2023, 1, 11), 2, "Lima")
+    assert e2 == {**e2, **repetition.follow_up(ev, D(2023, 1, 11), D(2023, 3, 31), 30)}
+    assert (e2["next_event"], e2["days_to_next"]) == ("Puno 2023-02-20", 40)
+    assert repetition.mass_followups(ev, 3, D(2023, 3, 31)) == []
+
+
+def test_statement_followups_anchor_on_the_statement_interval():
+    ev = synthetic_events()
+    st = pd.DataFrame([{"row": 12, "date_raw": "2023-01-04/05", "date_earliest": D(2023, 1, 4),
+                        "date_latest": D(2023, 1, 5), "holder": "X", "role": "President", "quote": "q"}])
+    (r,) = repetition.statement_followups(st, ev, D(2023, 1, 1), D(2023, 3, 31), 7)
+    assert (r["row"], r["date"], r["person"], r["role"], r["quote"]) == (12, "2023-01-04/05", "X", "President", "q")
+    assert (r["next_event"], r["days_to_next"], r["events_7d"], r["deaths_after"]) == ("E2", 6, 1, 3)
+    # the whole window: 1 event on 1-3 Jan, 2 events on 6 Jan-31 Mar (same as test_rates_around_exact_intervals)
+    assert (r["window_before_events"], r["window_after_events"], r["window_after_days"]) == (1, 2, 85)
+    assert (r["7d_before_from"], r["7d_after_to"], r["7d_after_events"]) == (D(2023, 1, 1), D(2023, 1, 12), 1)
+
+
+def test_tenure_tables_print_spans():
+    t = pd.DataFrame([tenure("Int", "A", D(2022, 12, 1), D(2022, 12, 1), D(2023, 1, 1), D(2023, 1, 31)),
+                      tenure("Int", "B", D(2023, 1, 13), D(2023, 1, 13))])
+    t = t.assign(end_basis=["successor took office", "still in office"], start_ref=["row 3", "row 9"],
+                 end_ref=["row 9", ""])
+    tab = tables.tenure_table(t)
+    assert tab["start"].tolist() == ["1 Dec 2022", "13 Jan 2023"]
+    assert tab["first day out"].tolist() == ["Jan 2023 (month only)", "still in office at window end"]
+    assert tab["rows"].tolist() == ["row 3 ; row 9", "row 9 ; "]
+    assert tables.past_window_end(t, D(2023, 3, 31)).person.tolist() == ["B"]
+    assert tables.past_window_end(t, D(2022, 12, 31)).person.tolist() == ["A", "B"]
+    under = tables.deaths_by_tenure_table(tally.under_tenures(t, [D(2023, 1, 13)], [D(2023, 1, 13)]))
+    assert under.columns.tolist() == ["role", "person", "start", "first_day_out", "deaths_min", "deaths_max",
+                                      "events_min", "events_max"]
+    assert under.first_day_out.tolist() == ["Jan 2023 (month only)", "open"]
+    assert under.deaths_max.tolist() == [1, 1] and under.deaths_min.tolist() == [0, 1]
+
+
+def test_status_tables_keep_every_death():
+    s = pd.DataFrame({"victim_id": ["V3", "V1", "V2", "V4"], "day": [D(2023, 1, 9), None, D(2023, 1, 9), None],
+                      "department": ["Puno", "", "Puno", "Cusco"], "province": "", "measures": "",
+                      "status": ["under", "unknown (date missing)", "under", "unknown (date missing)"]})
+    counts = tables.status_counts(s)
+    assert counts.index.tolist() == tables.STATUS_ORDER
+    assert counts.tolist() == [2, 0, 0, 0, 2]
+    dep = tables.status_by_department(s)
+    assert dep.columns.tolist() == ["under", "unknown (date missing)"]
+    assert dep.to_dict("index") == {"Cusco": {"under": 0, "unknown (date missing)": 1},
+                                    "Puno": {"under": 2, "unknown (date missing)": 0},
+                                    "unknown": {"under": 0, "unknown (date missing)": 1}}
+    assert tables.status_per_death(s).victim_id.tolist() == ["V1", "V2", "V3", "V4"]
+
+
+def test_force_periods_table_gives_inclusive_last_day():
+    p = pd.DataFrame({"start": [D(2023, 1, 1), D(2023, 1, 13)], "end": [D(2023, 1, 13), D(2023, 2, 1)],
+                      "Int": ["X", "Y"]})
+    f = tally.by_force_per_period(p, deaths([(D(2023, 1, 12), "Puno"), (D(2023, 1, 13), "Puno")]), ["police"])
+    out = tables.force_periods_table(f, ["Int"], ["police"])
+    assert out.columns.tolist() == ["start", "last_day", "Int", "police", "total"]
+    assert out.last_day.tolist() == [D(2023, 1, 12), D(2023, 1, 31)] and out.total.tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("lo, hi, text", [
+    (D(2023, 1, 9), D(2023, 1, 9), "9 Jan 2023"),
+    (D(2023, 2, 1), D(2023, 2, 28), "Feb 2023 (month only)"),
+    (D(2023, 2, 1), D(2023, 2, 27), "1 Feb 2023–27 Feb 2023"),   # not the whole month
+    (D(2022, 12, 11), D(2022, 12, 12), "11 Dec 2022–12 Dec 2022"),
+    (D(2022, 12, 31), D(2023, 1, 31), "31 Dec 2022–31 Jan 2023"),
+])
+def test_day_span(lo, hi, text):
+    assert labels.day_span(lo, hi) == text
+
+
+def test_plural_range_and_open_day():
+    assert (labels.plural(1, "day"), labels.plural(0, "day"), labels.plural(3, "death")) == ("1 day", "0 days",
+                                                                                             "3 deaths")
+    assert (labels.count_range(2, 2), labels.count_range(2, 5)) == ("2", "2–5")
+    assert labels.fmt_day(None) == "open"

@@ -138,3 +138,59 @@ def test_cli_writes_outputs(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("grid:\n  measure: [language]\n", encoding="utf-8")
     assert M.main(["--params", str(bad), "--outputs", str(tmp_path / "out")]) == 2
+
+
+def test_grid_table_lists_every_dimension_with_its_choices_and_users(inputs):
+    choices = {**SMALL, "exclude_event": M.event_choices(inputs.victims, SMALL["exclude_event"])}
+    t = M.grid_table(choices)
+    assert t["dimension"].tolist() == list(M.DEFAULT_GRID)
+    assert t["n"].tolist() == [len(choices[d]) for d in M.DEFAULT_GRID]
+    row = t.set_index("dimension")
+    assert row.loc["threshold", "choices"] == "50" and row.loc["exclude_event", "choices"] == "none, E05"
+    assert row.loc["model", "used by"] == "regional" and row.loc["measure", "used by"] == "ethnic"
+    assert row.loc["cutoff", "used by"] == "ethnic, regional"
+    assert t["meaning"].str.len().gt(20).all()
+    with pytest.raises(KeyError):
+        M.grid_table({d: v for d, v in choices.items() if d != "model"})
+
+
+def test_holds_by_choice_matches_an_independent_count(small_results):
+    r = small_results
+    for finding, (col, dims, _) in M.FINDINGS.items():
+        t = M.holds_by_choice(r, finding)
+        distinct = {}
+        for row in r[[*dims, col]].itertuples(index=False, name=None):
+            distinct.setdefault(row[:-1], bool(row[-1]))
+        assert len(t) == sum(len(set(k[i] for k in distinct)) for i in range(len(dims)))
+        for rec in t.itertuples(index=False):
+            i = dims.index(rec.dimension)
+            label = {k: f"{k[i]:g}" if isinstance(k[i], float) else k[i] for k in distinct}
+            chosen = [h for k, h in distinct.items() if label[k] == rec.choice]
+            assert (rec.n, rec.n_holds) == (len(chosen), sum(chosen)), (finding, rec)
+            assert rec.share_holds == pytest.approx(sum(chosen) / len(chosen))
+
+
+def test_decisive_dimension_picks_the_largest_spread():
+    t = pd.DataFrame({"dimension": ["deaths", "deaths", "measure", "measure", "model", "model"],
+                      "choice": ["clash", "all", "selfid", "mothertongue", "poisson", "negbin"],
+                      "n": [4] * 6, "n_holds": [3, 2, 4, 1, 4, 3], "share_holds": [0.75, 0.5, 1.0, 0.25, 1.0, 0.75]})
+    top = M.decisive_dimension(t)
+    assert top["dimension"] == "measure" and top["spread"] == pytest.approx(0.75)
+    assert (top["best"]["choice"], top["worst"]["choice"]) == ("selfid", "mothertongue")
+
+
+def test_failures_and_holds_by_model_match_an_independent_count(small_results):
+    r = small_results
+    eth = r.drop_duplicates(list(M.ETHNIC_DIMS))
+    fails, totals = {}, {}
+    for m, u, h in eth[["measure", "unknown_units", "ethnic_holds"]].itertuples(index=False, name=None):
+        totals[(m, u)] = totals.get((m, u), 0) + 1
+        fails[(m, u)] = fails.get((m, u), 0) + (not h)
+    got = {(m, u): (f, o) for m, u, f, o in M.ethnic_failures(r).itertuples(index=False, name=None)}
+    assert got == {k: (fails[k], totals[k]) for k in totals if fails[k]}
+    reg = r.drop_duplicates(list(M.REGIONAL_DIMS))
+    by_model = M.regional_holds_by_model(r)
+    assert by_model.index.tolist() == SMALL["model"]
+    for m in SMALL["model"]:
+        sub = reg[reg["model"] == m]["regional_holds"].tolist()
+        assert (by_model.loc[m, "sum"], by_model.loc[m, "size"]) == (sum(sub), len(sub))

@@ -143,3 +143,25 @@ def test_crosstab_matches_groupby(victims):
     assert t.loc["total", "total"] == len(victims)
     assert (t.drop(index="total")["total"] == victims["cause"].value_counts().reindex(D.LEVELS["cause"],
                                                                                     fill_value=0)).all()
+
+
+def test_iso_dates_formats_only_the_date_column(victims):
+    t = D.deaths_per_day(victims, start="2023-01-01", end="2023-01-03").table
+    out = D.iso_dates(t)
+    assert out["date"].tolist() == ["2023-01-01", "2023-01-02", "2023-01-03"]
+    assert out.drop(columns="date").equals(t.drop(columns="date")) and t["date"].dtype.kind == "M"
+
+
+def test_pool_groups_keeps_top_groups_and_recomputes_cumulative(victims):
+    t = D.deaths_per_day(victims, by="department", start="2022-12-07", end="2023-03-31").table
+    pooled, order = D.pool_groups(t, top=2, other="rest")
+    totals = victims.assign(dep=D.as_category(victims["department"]))[victims["date_death"].notna()]
+    totals = totals.groupby("dep").size()
+    keep = sorted(totals.index, key=lambda g: (-totals[g], g))[:2]  # most deaths, ties by name
+    assert order == keep + ["rest"]
+    rest = pooled[pooled["group"] == "rest"].set_index("date")
+    expected = t[~t["group"].isin(keep)].groupby("date")["deaths"].sum()
+    assert rest["deaths"].tolist() == expected.tolist()
+    assert rest["cumulative"].tolist() == expected.cumsum().tolist()
+    assert pooled["deaths"].sum() == t["deaths"].sum()
+    assert D.pool_groups(t, top=10)[1] == sorted(t["group"].unique(), key=lambda g: (-totals.get(g, 0), g))

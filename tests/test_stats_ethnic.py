@@ -268,3 +268,110 @@ def test_raw_covariates_give_the_five_department_hypothesis():
     mt, _ = ethnic.add_missing_columns(base, eth, "mothertongue")
     cm = ethnic.classify_departments(mt, "mothertongue", 50.0)
     assert sorted(cm.loc[cm.status == "majority", "department"]) == majority
+
+
+# ---------------------------------------------------------------- notebook 04 helpers moved into the package
+def test_prose_formats_keep_missing_as_na():
+    assert ethnic.fmt_pct(0.87934) == "87.9 %" and ethnic.fmt_pct(0.5, 0) == "50 %"
+    assert ethnic.fmt_pct(None) == ethnic.fmt_pct(math.nan) == "n/a"
+    assert ethnic.fmt_p(0.012345) == "0.0123" and ethnic.fmt_p(9e-5) == "< 0.0001" and ethnic.fmt_p(1e-4) == "0.0001"
+    assert ethnic.fmt_p(None) == ethnic.fmt_p(math.nan) == "n/a"
+
+
+def test_add_missing_measures_adds_each_measure_once_without_overwriting():
+    d = _departments()
+    extra = pd.DataFrame({"ubigeo_dep": ["01", "05"], "pct_selfid_quechua_12plus": [1.0, 1.0],
+                          "selfid12_white_pct": [5.0, 60.0], "mt_spanish_pct": [10.0, 90.0]})
+    out, added = ethnic.add_missing_measures(d, extra, {"selfid", "mothertongue", "selfid"})
+    assert added == ["mt_spanish_pct", "selfid12_white_pct"]  # measures in sorted order: mothertongue first
+    assert out["pct_selfid_quechua_12plus"].iloc[2] == 60.0  # present column kept
+    assert out.set_index("ubigeo_dep").loc["05", "mt_spanish_pct"] == 90.0
+    assert math.isnan(out.set_index("ubigeo_dep").loc["02", "selfid12_white_pct"])
+    bad = extra.assign(ubigeo_dep=["01", "99"])
+    with pytest.raises(RawDataError, match=r"ethnicity_by_department.csv, row 3, field 'ubigeo_dep'"):
+        ethnic.add_missing_measures(d, bad, ["selfid"])
+
+
+def _numbers():
+    from analysis.numbers import Numbers
+    return Numbers("ethnic", spec={"test": True})
+
+
+def test_record_scenarios_records_every_scenario_with_its_values():
+    sc = ethnic.shares(_victims(), _departments())["scenarios"]
+    n = _numbers()
+    ethnic.record_scenarios(n, sc)
+    assert len(n.entries) == 3 * 4
+    for name in ("known_only", "all_unknown_below", "all_unknown_above"):
+        e = n.entries[f"ethnic.{name}.death_share"]
+        assert e["value"] == pytest.approx(sc.loc[name, "death_share"]) and e["unit"] == "proportion"
+        assert e["interval"] == pytest.approx([sc.loc[name, "death_share_low"], sc.loc[name, "death_share_high"]])
+        assert e["p_value"] == pytest.approx(sc.loc[name, "binom_p"])
+        assert ethnic.SCENARIO_LABELS[name] in e["definition"]
+        assert n.get(f"{name}.deaths_majority") == sc.loc[name, "deaths_majority"]
+    assert n.get("all_unknown_above.deaths_majority") == 10  # 7 in A, C + 2 in unknown E + 1 without department
+    with pytest.raises(KeyError):  # recording twice is refused, not silently overwritten
+        ethnic.record_scenarios(n, sc)
+
+
+def test_record_and_describe_models_follow_fitted_flag():
+    tab = ethnic.shares(_victims(), _departments())["table"]
+    models = ethnic.rate_models(tab)
+    n = _numbers()
+    ethnic.record_models(n, models)
+    # share_published (2 units) is not fitted: only its coverage is recorded
+    assert n.get("model.share_published.units") == 2 and "ethnic.model.share_published.rate_ratio" not in n.entries
+    st = models["status"]
+    assert n.get("model.status.rate_ratio") == pytest.approx(st["rate_ratio"])
+    assert n.entries["ethnic.model.status.quasi_p"]["unit"] == "p-value"
+    text = ethnic.describe_models(models).split("\n")
+    assert len(text) == len(models)
+    assert text[0].startswith("* **published Indigenous share (per 10 points)**: not fitted")
+    assert "(2 of 6 units)" in text[0]
+    status_line = text[list(models).index("status")]
+    assert f"rate ratio **{st['rate_ratio']:.2f}**" in status_line and "Coverage: 5 of 6 units" in status_line
+
+
+def test_permutation_possible_needs_both_sides():
+    tab = ethnic.shares(_victims(), _departments())["table"]
+    assert ethnic.permutation_possible(tab)
+    one_side = tab.assign(status=tab["status"].replace({"not_majority": "unknown"}))
+    assert not ethnic.permutation_possible(one_side)
+
+
+def test_definition_grid_puts_a_missing_default_first():
+    grid = ethnic.definition_grid(["selfid", "mothertongue"], [50, 40.0], [["clash"], None],
+                                  ["2023-02-16", "2023-03-31"], default=("selfid", 50, ["clash"], "2023-02-16"))
+    assert len(grid) == 16 and len(set(map(repr, grid))) == 16
+    assert grid[0] == ("selfid", 50.0, ["clash"], "2023-02-16") and isinstance(grid[0][1], float)
+    assert grid[-1] == ("mothertongue", 40.0, None, "2023-03-31")
+    other = ethnic.definition_grid(["selfid"], [40], [None], [None], default=("mothertongue", 50, ["clash"], None))
+    assert other == [("mothertongue", 50.0, ["clash"], None), ("selfid", 40.0, None, None)]
+
+
+def test_alternatives_table_and_records_equal_direct_shares():
+    v, d = _victims(), _departments()
+    grid = [("selfid", 50.0, ["clash"], "2023-02-16"), ("selfid", 40.0, None, None)]
+    alts = ethnic.alternatives(v, d, grid, start_date=None, keep_undated=False, population_base="census2017")
+    assert [a["key"] for a in alts] == ["selfid.t50.clash.c20230216", "selfid.t40.all.call"]
+    assert alts[1]["spec"] == {"measure": "selfid", "threshold": 40.0, "contexts": "all", "cutoff_date": None}
+    table = ethnic.alternatives_table(alts)
+    n = _numbers()
+    for a in alts:
+        ethnic.record_alternative(n, a)
+    assert len(n.entries) == 2 * 9
+    for (m, t, ctx, cut), row in zip(grid, table.itertuples()):
+        direct = ethnic.shares(v, d, measure=m, threshold=t, contexts=ctx, cutoff_date=cut)
+        s, tab = direct["scenarios"], direct["table"]
+        assert row.death_share == pytest.approx(s.loc["known_only", "death_share"])
+        assert row.death_share_min == pytest.approx(s.loc["all_unknown_below", "death_share"])
+        assert row.population_share_max == pytest.approx(s.loc["all_unknown_above", "population_share"])
+        assert row.deaths == int(s.loc["all_unknown_below", "deaths_total"])
+        assert row.majority_units == ", ".join(tab.loc[tab.status == "majority", "department"])
+        assert n.get(f"{row.key}.death_share_max") == pytest.approx(s.loc["all_unknown_above", "death_share"])
+        assert n.get(f"{row.key}.units_unknown") == direct["coverage"]["n_unknown"]
+        assert n.entries[f"ethnic.{row.key}.deaths"]["spec"]["threshold"] == t
+    # at 40 %, every context, no cut-off: A, C majority; F straddles 40 and E is missing -> 2 unknown
+    last = table.loc[1]
+    assert (last["majority_units"], last["units_unknown"], last["contexts"]) == ("A, C", 2, "all")
+    assert table.loc[1, "deaths"] == 16

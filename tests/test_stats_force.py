@@ -140,3 +140,71 @@ def test_minsa_treated_reads_raw_departments():
     bad.loc[4, "minsa_hospitalized_2022-12-19"] = ""
     with pytest.raises(ValueError, match="row 6, field 'minsa_hospitalized_2022-12-19'"):
         F.minsa_treated(bad, "wave1")
+
+
+# ---- helpers moved out of notebook 05 ------------------------------------------------------------------
+def test_pct_rounds_and_says_undefined():
+    assert (F.pct(0.5), F.pct(2 / 3), F.pct(0.004), F.pct(float("nan"))) == ("50%", "67%", "0%", "undefined")
+
+
+def test_record_share_records_value_interval_and_denominator():
+    from analysis.numbers import Numbers
+    num = Numbers("t")
+    s = F.share(3, 8, "x", "persons with known x")
+    F.record_share(num, "a", s, "share of x")
+    lo, hi = proportion_confint(3, 8, method="beta")
+    assert num.entries["t.a.share"]["interval"] == pytest.approx([lo, hi])
+    assert num.entries["t.a.share"]["definition"] == "share of x; denominator: persons with known x"
+    assert (num.get("a.share"), num.get("a.k"), num.get("a.n")) == (0.375, 3, 8)
+    with pytest.raises(KeyError):
+        F.record_share(num, "a", s, "again")  # a share is recorded once
+
+
+def test_comparison_rows_and_sentence():
+    group = pd.Series([True] * 6 + [False] * 6 + [None])
+    outcome = pd.Series([True, True, True, True, False, False] + [True] + [False] * 5 + [True])
+    res = F.compare_groups(group, outcome, labels=("A", "B"), outcome_label="y")
+    rows = F.comparison_rows("compare.g.y", res)
+    assert [(r["group"], r["k"], r["n"]) for r in rows] == [("A", 4, 6), ("B", 1, 6)]
+    assert {r["excluded"] for r in rows} == {1} and rows[0]["p_value"] == res.p_value
+    assert F.comparison_sentence(res, "Y") == (
+        f"Y: 4 of 6 (67%) in A vs 1 of 6 (17%) in B; Fisher's exact p = {res.p_value:.2f} "
+        "(1 persons with unknown group or outcome left out).")
+
+
+def test_killed_between_and_minsa_lethality(victims):
+    from analysis import paths
+    d = victims["date_death"]
+    inside = (d >= "2022-12-07") & (d <= "2022-12-19")
+    expected = sum(1 for c, ok in zip(victims["context"], inside) if ok and c == "clash")
+    assert F.killed_between(victims, ["clash"], "2022-12-07", "2022-12-19") == expected
+    deps = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
+    ind = F.minsa_lethality(victims, deps, ["clash"], "raw")
+    assert list(ind) == ["wave1", "wave2"]
+    assert (ind["wave1"].numerator, ind["wave1"].denominator) == (expected, 61 + 305)  # MINSA 19 Dec totals
+    assert ind["wave1"].value == pytest.approx(expected / 366) and ind["wave1"].window == "2022-12-07 to 2022-12-19"
+
+
+def test_lethality_text():
+    ok = F.lethality_index(5, 40, source="s", window="w").__dict__
+    assert F.lethality_text(ok) == "0.12 (5 killed / 40 attended, w)"
+    missing = F.lethality_index(5, None, source="s", window="w").__dict__
+    assert F.lethality_text(missing) == "not computed (no injured count for this scope and window: not computed)"
+
+
+def test_event_lethality_ranges_over_printed_figures(victims):
+    ev = pd.DataFrame({"event_id": ["E02", "E01", "E09"], "label": ["b", "a", "z"],
+                       "injured": ["25 (11 Dec, ConNuestroPerú); ~30 (RPP, 11 Dec)", "not found", "0"]})
+    out = F.event_lethality(victims, ev)
+    assert out["event_id"].tolist() == ["E01", "E02", "E09"]
+    k2 = int((victims["event_id"] == "E02").sum())
+    e2 = out.set_index("event_id").loc["E02"]
+    assert (e2["killed_register"], e2["index_low"], e2["index_high"]) == (k2, pytest.approx(k2 / 30),
+                                                                          pytest.approx(k2 / 25))
+    e1 = out.set_index("event_id").loc["E01"]
+    assert pd.isna(e1["index_low"]) and "not computed" in e1["note"]
+    assert "zero injured" in out.set_index("event_id").loc["E09", "note"]
+    assert out.set_index("event_id").loc["E09", "killed_register"] == 0
+    empty = F.event_lethality(victims, ev.drop(columns="injured"))
+    assert empty.empty and empty.columns.tolist() == F.EVENT_LETHALITY_COLUMNS
+    assert F.event_lethality(victims, None).empty

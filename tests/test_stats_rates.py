@@ -8,7 +8,8 @@ from statsmodels.stats import rates as sm_rates
 
 from analysis.errors import RawDataError
 from analysis.stats.exact import poisson_ci
-from analysis.stats.rates import department_rates, group_rate, rate_ratio, rate_ratios, select_deaths
+from analysis.stats.rates import (department_rates, group_rate, rank_departments, rate_ratio, rate_ratios,
+                                  select_deaths, within_top_interval)
 
 
 def departments():
@@ -182,3 +183,25 @@ def test_rate_ratios_against_lima_rest_and_code():
     assert lima["p_holm"].min() == pytest.approx(min(1.0, 3 * p.iloc[0]))
     with pytest.raises(ValueError, match="reference"):
         rate_ratios(t, "Callao")
+
+
+def test_rank_departments_keeps_deaths_orders_by_value_then_code():
+    t = pd.DataFrame({"ubigeo_dep": ["21", "05", "08", "15", "03"], "department": ["Puno", "Ayacucho", "Cusco", "Lima",
+                                                                               "Apurímac"],
+                      "deaths": [6, 10, 0, 1, 2], "rate": [0.5, 1.6, 0.0, 0.01, 0.5]})
+    ranked = rank_departments(t, "rate")
+    assert ranked["ubigeo_dep"].tolist() == ["05", "03", "21", "15"]  # Cusco (0 deaths) out; tie 0.5 by code
+    assert ranked.index.tolist() == [1, 4, 0, 3]  # original row labels kept
+
+
+def test_within_top_interval_lists_departments_reaching_the_top_lower_limit():
+    table = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31").table
+    ranked = rank_departments(table, "rate")
+    assert ranked["department"].tolist() == ["Ayacucho", "Puno", "Lima"]
+    top_low = poisson_ci(10)[0] / 616176 * 1e5  # 10 deaths in Ayacucho: exact lower limit 0.778 per 100,000
+    assert 6 / 1172697 * 1e5 < top_low  # Puno (5 dated + 1 undated death) is clearly below it
+    assert within_top_interval(ranked) == []
+    handmade = pd.DataFrame({"department": ["A", "B", "C", "D"], "rate": [9.0, 5.0, 4.99, 6.0],
+                             "rate_low": [5.0, 1.0, 1.0, 2.0]})
+    assert within_top_interval(handmade) == ["B", "D"]  # inclusive at the limit; C just below
+    assert within_top_interval(handmade.iloc[:0]) == []

@@ -4,8 +4,10 @@ import pandas as pd
 import pytest
 
 from analysis.stats.rates import department_rates, rate_ratios, select_deaths
-from analysis.stats.regression import (cluster_ids, event_sizes, event_table, fit_model, leave_one_event_out,
-                                       model_frame, negbin_glm, poisson_glm)
+from analysis.errors import RawDataError
+from analysis.stats.regression import (add_poverty_band_ordinal, cluster_ids, event_sizes, event_table, fit_model,
+                                       headline_estimates, leave_one_event_out, leave_one_event_out_table,
+                                       leave_one_out_range, model_frame, negbin_glm, poisson_glm)
 
 POP = {"01": 400_000, "02": 1_000_000, "03": 600_000, "04": 2_000_000, "05": 900_000}
 
@@ -167,3 +169,61 @@ def test_leave_one_event_out_scalar_and_unknown_event():
     assert loo["estimate"].tolist() == [15, 11]
     with pytest.raises(ValueError, match="E99"):
         leave_one_event_out(v, departments(), lambda vv, dd: 0, events=["E99"])
+
+
+def test_poverty_band_ordinal_codes_the_published_band_texts_and_keeps_missing():
+    d = departments().assign(pov2022_band_pct=["20-30", "lowest (not stated; <20 by elimination)", ">40", "30-40",
+                                               np.nan])
+    out = add_poverty_band_ordinal(d)
+    assert out["pov2022_band_ordinal"].iloc[:4].tolist() == [1, 0, 3, 2]
+    assert out["pov2022_band_ordinal"].isna().tolist() == [False] * 4 + [True]  # not imputed
+    assert out["pov2022_band_pct"].equals(d["pov2022_band_pct"])  # raw text kept beside the code
+    bad = d.assign(pov2022_band_pct=["20-30", "40-50", ">40", "30-40", np.nan])
+    with pytest.raises(RawDataError, match=r"departments, row 3, field 'pov2022_band_pct': band text '40-50'"):
+        add_poverty_band_ordinal(bad)
+
+
+def _estimates(v, d, top_code="01", model="poisson"):
+    return headline_estimates(v, d, covars=departments(), covariates=["south"], model=model, contexts=["clash"],
+                              cutoff="2023-03-31", population_col="pop_census_2017_persons", reference="rest",
+                              top_code=top_code)
+
+
+def test_headline_estimates_are_the_rate_ratio_share_and_model_ratio():
+    v = victims()  # 01: 7 deaths, 15 in all; south = 01 + 03 (11 deaths)
+    est = _estimates(v, departments())
+    rest_pop = sum(POP.values()) - POP["01"]
+    assert est["rr_top"] == pytest.approx((7 / POP["01"]) / (8 / rest_pop), rel=1e-12)
+    assert est["rr_top_low"] < est["rr_top"] < est["rr_top_high"]
+    assert est["share_top"] == pytest.approx(7 / 15)
+    south_pop, north_pop = POP["01"] + POP["03"], POP["02"] + POP["04"] + POP["05"]
+    assert est["model_rr_first"] == pytest.approx((11 / south_pop) / (4 / north_pop), rel=1e-8)
+    assert set(_estimates(v, departments(), top_code=None)) == {"model_rr_first"}
+    with pytest.raises(ValueError, match="model must be"):
+        _estimates(v, departments(), model="logit")
+
+
+def test_leave_one_event_out_table_labels_each_removal_with_its_size():
+    v = victims()
+    rates = department_rates(v, departments(), contexts=["clash"], cutoff="2023-03-31")
+    sizes = event_sizes(rates.selection.persons)
+    loo = leave_one_event_out_table(v, departments(), _estimates, sizes)
+    assert loo["removed"].tolist() == ["none", "E10", "E20", "E40", "E11", "E30"]  # largest event first
+    assert loo["counted"].iloc[1:].tolist() == [6, 4, 2, 1, 1] and np.isnan(loo["counted"].iloc[0])
+    assert loo["departments"].iloc[1:].tolist() == ["A", "C", "D", "A", "B"]
+    without_e10 = loo.set_index("removed").loc["E10"]
+    assert without_e10["share_top"] == pytest.approx(1 / 9)  # 01 keeps 1 of the 9 deaths left
+
+
+def test_leave_one_out_range_skips_infinite_ratios_and_names_the_removals():
+    loo = pd.DataFrame({"removed": ["none", "E1", "E2", "E3"], "rr_top": [4.0, 2.0, np.inf, 6.0],
+                        "model_rr_first": [1.5, 1.2, 2.0, 1.1], "departments": [np.nan, "Puno", "Lima", "Cusco"]})
+    span = leave_one_out_range(loo)
+    assert (span["rr_min"], span["rr_min_removed"], span["rr_min_departments"]) == (2.0, "E1", "Puno")
+    assert (span["rr_max"], span["rr_max_removed"]) == (6.0, "E3")
+    assert span["no_reference"] == ["E2"] and span["rr_full"] == 4.0
+    assert (span["model_min"], span["model_max"], span["model_full"]) == (1.1, 2.0, 1.5)
+    with pytest.raises(ValueError, match="at least one removed event"):
+        leave_one_out_range(loo.iloc[:1])
+    with pytest.raises(ValueError, match="no finite rate ratio"):
+        leave_one_out_range(loo.assign(rr_top=[4.0, np.inf, np.inf, np.inf]))

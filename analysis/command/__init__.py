@@ -2,6 +2,7 @@
 
 Modules: `dates` (timeline date cells), `timeline` (tenures, statements), `emergency` (states of emergency and
 curfews), `deaths` (victims table), `tally` (counts under tenures / emergencies / periods), `repetition`
-(what followed mass-casualty events and statements).
+(what followed mass-casualty events and statements), `tables` (the notebook's display tables), `labels` (dates
+and counts as printed).
 """
-from . import dates, deaths, emergency, repetition, tally, timeline  # noqa: F401
+from . import dates, deaths, emergency, labels, repetition, tables, tally, timeline  # noqa: F401

@@ -78,3 +78,27 @@ def rates_around(events: pd.DataFrame, anchor_lo: dt.date, anchor_hi: dt.date, w
             "after_from": a_lo, "after_to": a_hi, "after_days": t_a, "after_events": k_a,
             "after_rate": ra, "after_low": ral, "after_high": rah,
             "rate_ratio": rr, "rate_ratio_low": rrl, "rate_ratio_high": rrh}
+
+
+def mass_followups(events: pd.DataFrame, min_deaths: int, window_end: dt.date, horizon_days: int = 30) -> list[dict]:
+    """One record per lethal event with at least `min_deaths` deaths: event, date, departments, deaths and its
+    follow_up (measured from the event's date)."""
+    return [{"event": e.event_key, "date": e.date, "departments": e.departments, "deaths": e.deaths,
+             **follow_up(events, e.date, window_end, horizon_days)}
+            for e in events[events.deaths >= min_deaths].itertuples()]
+
+
+def statement_followups(statements: pd.DataFrame, events: pd.DataFrame, window_start: dt.date,
+                        window_end: dt.date, horizon_days: int = 30) -> list[dict]:
+    """One record per statement: row, date, person (the tenure holder), role, quote, its follow_up from the
+    statement's last possible day, and rates_around it over the whole window (keys 'window_*') and over
+    `horizon_days` each side (keys '<horizon_days>d_*')."""
+    recs = []
+    for s in statements.itertuples():
+        whole = rates_around(events, s.date_earliest, s.date_latest, window_start, window_end)
+        near = rates_around(events, s.date_earliest, s.date_latest, window_start, window_end, days=horizon_days)
+        recs.append({"row": s.row, "date": s.date_raw, "person": s.holder, "role": s.role, "quote": s.quote,
+                     **follow_up(events, s.date_latest, window_end, horizon_days),
+                     **{f"window_{k}": v for k, v in whole.items()},
+                     **{f"{horizon_days}d_{k}": v for k, v in near.items()}})
+    return recs

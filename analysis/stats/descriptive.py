@@ -246,3 +246,19 @@ def crosstab(victims: pd.DataFrame, row: str, col: str, margins: bool = True) ->
         tab["total"] = tab.sum(axis=1)
         tab.loc["total"] = tab.sum(axis=0)
     return tab
+
+
+def iso_dates(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its `date` column as 'YYYY-MM-DD' text (how daily tables are written and plotted data saved)."""
+    return table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
+
+
+def pool_groups(table: pd.DataFrame, top: int = 7, other: str = "other departments") -> tuple[pd.DataFrame, list]:
+    """A DailySeries table with all but the `top` groups by total deaths (ties by name) pooled into `other`;
+    deaths and cumulative recomputed per (date, group). Returns (table, group order: top groups, then `other`)."""
+    totals = table.groupby("group")["deaths"].sum().sort_values(ascending=False, kind="stable")
+    keep = list(totals.index[:top])
+    pooled = table.assign(group=table["group"].where(table["group"].isin(keep), other))
+    pooled = pooled.groupby(["date", "group"], as_index=False)[["deaths"]].sum()
+    pooled["cumulative"] = pooled.groupby("group")["deaths"].cumsum()
+    return pooled, keep + ([other] if (pooled["group"] == other).any() else [])

@@ -411,3 +411,161 @@ def spec_key(measure: str, threshold: float, contexts, cutoff_date: str | None) 
     cut = f"c{cutoff_date.replace('-', '')}" if cutoff_date else "call"
     thr = f"{threshold:g}".replace(".", "p")
     return f"{measure}.t{thr}.{ctx}.{cut}"
+
+
+# ---------------------------------------------------------------- notebook 04: tables, recorded numbers, prose
+# Columns of the per-unit classification table the notebook writes (tables/ethnic_classification.csv).
+CLASSIFICATION_COLUMNS = ["ubigeo_dep", "department", "share", "share_low", "share_high", "basis", "status",
+                          "population", "deaths", "rate_per_100k"]
+SCENARIO_LABELS = {"known_only": "known only", "all_unknown_below": "unknown all below",
+                   "all_unknown_above": "unknown all above"}
+MODEL_LABELS = {"share_published": "published Indigenous share (per 10 points)",
+                "share_low": "Indigenous share at the lower end of its bounds (per 10 points)",
+                "share_high": "Indigenous share at the upper end of its bounds (per 10 points)",
+                "status": "majority vs not majority"}
+
+
+def fmt_pct(x, digits: int = 1) -> str:
+    """A proportion as a percentage for prose; a missing value (None/NaN) reads "n/a", never 0."""
+    return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.{digits}f} %"
+
+
+def fmt_p(p) -> str:
+    """A p-value for prose: 4 decimals, "< 0.0001" below that, "n/a" when there is no test."""
+    return "n/a" if p is None or np.isnan(p) else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")
+
+
+def add_missing_measures(departments: pd.DataFrame, extra: pd.DataFrame, measures,
+                         file: str = "ethnicity_by_department.csv") -> tuple[pd.DataFrame, list[str]]:
+    """add_missing_columns for each measure in sorted order; returns the table and every column added."""
+    added = []
+    for m in sorted(set(measures)):
+        departments, more = add_missing_columns(departments, extra, m, file=file)
+        added += more
+    return departments, added
+
+
+def record_scenarios(numbers, scenarios: pd.DataFrame) -> None:
+    """Record death share (with interval and binomial p), population share, deaths and rate ratio per scenario."""
+    for name, row in scenarios.iterrows():
+        label = SCENARIO_LABELS[name]
+        numbers.add(f"{name}.death_share", row["death_share"], unit="proportion",
+                    interval=(row["death_share_low"], row["death_share_high"]), p_value=row["binom_p"],
+                    definition=f"share of persons in scope who died in majority-Indigenous units ({label}); "
+                               "Clopper-Pearson 95 % CI; exact binomial test against the population share")
+        numbers.add(f"{name}.population_share", row["population_share"], unit="proportion",
+                    definition=f"share of the population living in majority-Indigenous units ({label}; census count)")
+        numbers.add(f"{name}.deaths_majority", int(row["deaths_majority"]), unit="person",
+                    definition=f"persons in scope who died in majority-Indigenous units ({label})")
+        numbers.add(f"{name}.rate_ratio", row["rate_ratio"], unit="ratio",
+                    interval=(row["rate_ratio_low"], row["rate_ratio_high"]),
+                    definition=f"death rate in majority-Indigenous units over the rate elsewhere ({label}); "
+                               "exact conditional 95 % CI")
+
+
+def record_models(numbers, models: dict) -> None:
+    """Record each rate model's coverage and, when fitted, its rate ratio, dispersion and quasi-Poisson p."""
+    for name, m in models.items():
+        what = MODEL_LABELS[name]
+        numbers.add(f"model.{name}.units", m["n_units"], unit="departments",
+                    definition=f"units in the Poisson GLM on {what} (covariate known)")
+        if not m["fitted"]:
+            continue
+        numbers.add(f"model.{name}.rate_ratio", m["rate_ratio"], unit="ratio",
+                    interval=(m["rate_ratio_low"], m["rate_ratio_high"]), p_value=m["p_value"],
+                    definition=f"Poisson GLM (log-population offset) rate ratio for {what}; Wald 95 % CI")
+        numbers.add(f"model.{name}.dispersion", m["dispersion"], unit="index",
+                    definition=f"Pearson chi-square / df of the Poisson GLM on {what}")
+        numbers.add(f"model.{name}.quasi_p", m["quasi_p_value"], unit="p-value",
+                    definition=f"quasi-Poisson p-value for {what} (errors scaled by the Pearson dispersion)")
+
+
+def describe_models(models: dict) -> str:
+    """One markdown bullet per rate model: its estimate and coverage, or why it was not fitted."""
+    lines = []
+    for name, m in models.items():
+        what = MODEL_LABELS[name]
+        if not m["fitted"]:
+            lines.append(f"* **{what}**: not fitted — {m['reason']} ({m['n_units']} of {m['n_units_total']} units).")
+            continue
+        lines.append(
+            f"* **{what}**: rate ratio **{m['rate_ratio']:.2f}** (95 % CI {m['rate_ratio_low']:.2f}–"
+            f"{m['rate_ratio_high']:.2f}; Poisson p {fmt_p(m['p_value'])}); dispersion {m['dispersion']:.1f}, "
+            f"quasi-Poisson p {fmt_p(m['quasi_p_value'])}. Coverage: {m['n_units']} of {m['n_units_total']} units "
+            f"({m['deaths_used']} deaths): {', '.join(m['units'])}.")
+    return "\n".join(lines)
+
+
+def permutation_possible(table: pd.DataFrame) -> bool:
+    """A label permutation needs units with a known status on both sides of the threshold."""
+    return bool((table["status"] == "majority").any() and (table["status"] == "not_majority").any())
+
+
+def definition_grid(measures, thresholds, contexts_list, cutoffs, default: tuple) -> list[tuple]:
+    """Every (measure, threshold, contexts, cutoff) of the alternatives, in loop order; the default definition
+    is put first when the alternatives do not include it."""
+    grid = [(m, float(t), ctx, cut) for m in measures for t in thresholds for ctx in contexts_list for cut in cutoffs]
+    m, t, ctx, cut = default
+    default = (m, float(t), ctx, cut)
+    return grid if default in grid else [default, *grid]
+
+
+def alternatives(victims: pd.DataFrame, departments: pd.DataFrame, grid, *, start_date: str | None,
+                 keep_undated: bool, population_base: str) -> list[dict]:
+    """shares() under each definition of `grid`: [{"key", "spec", "definition", "result"}], in grid order."""
+    out = []
+    for m, t, ctx, cut in grid:
+        r = shares(victims, departments, measure=m, threshold=t, contexts=ctx, cutoff_date=cut,
+                   start_date=start_date, keep_undated=keep_undated, population_base=population_base)
+        spec = {"measure": m, "threshold": t, "contexts": sorted(ctx) if ctx else "all", "cutoff_date": cut}
+        out.append({"key": spec_key(m, t, ctx, cut), "spec": spec, "definition": (m, t, ctx, cut), "result": r})
+    return out
+
+
+def record_alternative(numbers, alt: dict) -> None:
+    """Record the shares of one alternative definition (known only, minimum and maximum) under its stable key."""
+    key, spec, s, c = alt["key"], alt["spec"], alt["result"]["scenarios"], alt["result"]["coverage"]
+    k, lo, hi = s.loc["known_only"], s.loc["all_unknown_below"], s.loc["all_unknown_above"]
+    numbers.add(f"{key}.death_share", k.death_share, unit="proportion", spec=spec,
+                interval=(k.death_share_low, k.death_share_high), p_value=k.binom_p,
+                definition="death share of majority-Indigenous units, units with a known status only; Clopper-Pearson "
+                           "95 % CI; exact binomial test against the population share")
+    numbers.add(f"{key}.population_share", k.population_share, unit="proportion", spec=spec,
+                definition="population share of majority-Indigenous units, units with a known status only")
+    numbers.add(f"{key}.death_share_min", lo.death_share, unit="proportion", spec=spec,
+                interval=(lo.death_share_low, lo.death_share_high), p_value=lo.binom_p,
+                definition="death share if every unknown unit (and person without department) is outside the group")
+    numbers.add(f"{key}.death_share_max", hi.death_share, unit="proportion", spec=spec,
+                interval=(hi.death_share_low, hi.death_share_high), p_value=hi.binom_p,
+                definition="death share if every unknown unit (and person without department) is inside the group")
+    numbers.add(f"{key}.population_share_min", lo.population_share, unit="proportion", spec=spec,
+                definition="population share if every unknown unit is outside the group")
+    numbers.add(f"{key}.population_share_max", hi.population_share, unit="proportion", spec=spec,
+                definition="population share if every unknown unit is inside the group")
+    numbers.add(f"{key}.deaths", int(lo.deaths_total), unit="person", spec=spec,
+                definition="persons counted under this definition (all units)")
+    numbers.add(f"{key}.units_majority", c["n_majority"], unit="departments", spec=spec,
+                definition="units classified majority-Indigenous under this definition")
+    numbers.add(f"{key}.units_unknown", c["n_unknown"], unit="departments", spec=spec,
+                definition="units whose status is unknown under this definition")
+
+
+def alternatives_table(alts: list[dict]) -> pd.DataFrame:
+    """One row per alternative definition: its majority units and the shares, known-only and at both extremes."""
+    rows = []
+    for alt in alts:
+        m, t, ctx, cut = alt["definition"]
+        r = alt["result"]
+        s, c, tab = r["scenarios"], r["coverage"], r["table"]
+        k, lo, hi = s.loc["known_only"], s.loc["all_unknown_below"], s.loc["all_unknown_above"]
+        rows.append({"key": alt["key"], "measure": m, "threshold": t,
+                     "contexts": "+".join(sorted(ctx)) if ctx else "all", "cutoff_date": cut,
+                     "deaths": int(lo.deaths_total), "units_majority": c["n_majority"],
+                     "units_unknown": c["n_unknown"],
+                     "majority_units": ", ".join(tab.loc[tab.status == "majority", "department"]),
+                     "population_share": k.population_share, "death_share": k.death_share,
+                     "death_share_low": k.death_share_low, "death_share_high": k.death_share_high,
+                     "binom_p": k.binom_p, "population_share_min": lo.population_share,
+                     "population_share_max": hi.population_share, "death_share_min": lo.death_share,
+                     "death_share_max": hi.death_share})
+    return pd.DataFrame(rows)

@@ -220,3 +220,80 @@ def injured_alternatives(text: str) -> pd.DataFrame:
             "at_most" if q == "<" else "exact"
         rows.append({"value": int(m.group("n").replace(",", "")), "qualifier": qual, "raw": part})
     return pd.DataFrame(rows, columns=["value", "qualifier", "raw"]).astype({"value": "Int64"})
+
+
+# ---------------------------------------------------------------- helpers of notebook 05
+EVENT_LETHALITY_COLUMNS = ["event_id", "label", "killed_register", "injured_as_printed", "index_low", "index_high",
+                           "note"]
+
+
+def pct(x: float) -> str:
+    """A share as a whole percentage; NaN (no denominator) as 'undefined'."""
+    return f"{100 * x:.0f}%" if x == x else "undefined"
+
+
+def record_share(numbers, name: str, s: Share, definition: str) -> None:
+    """Record a share with its exact interval, and its k and n, so the denominator is never implicit."""
+    numbers.add(f"{name}.share", s.value, unit="proportion", interval=(s.low, s.high),
+                definition=f"{definition}; denominator: {s.denominator}")
+    numbers.add(f"{name}.k", s.k, unit="person", definition=f"numerator of {name}.share")
+    numbers.add(f"{name}.n", s.n, unit="person", definition=f"denominator of {name}.share: {s.denominator}")
+
+
+def comparison_rows(key: str, res: Comparison) -> list[dict]:
+    """The two rows (group in, group out) of one comparison in the comparisons table."""
+    return [{"comparison": key, "group": s.label, **s.as_row(), "p_value": res.p_value, "odds_ratio": res.odds_ratio,
+             "excluded": res.n_excluded} for s in (res.in_share, res.out_share)]
+
+
+def comparison_sentence(res: Comparison, what: str) -> str:
+    """One line of prose: both shares, Fisher's p and how many persons were left out."""
+    a, b = res.in_share, res.out_share
+    return (f"{what}: {a.k} of {a.n} ({pct(a.value)}) in {a.label} vs {b.k} of {b.n} ({pct(b.value)}) in {b.label}; "
+            f"Fisher's exact p = {res.p_value:.2f} ({res.n_excluded} persons with unknown group or outcome left out).")
+
+
+def killed_between(victims: pd.DataFrame, contexts, start, end) -> int:
+    """Persons in `contexts` whose date of death is in [start, end] (undated persons are not counted)."""
+    d = victims["date_death"]
+    return int((victims["context"].isin(list(contexts)) & d.between(pd.Timestamp(start), pd.Timestamp(end))).sum())
+
+
+def minsa_lethality(victims: pd.DataFrame, departments: pd.DataFrame, contexts, source: str) -> dict:
+    """{wave: lethality index} of each MINSA snapshot: persons killed in `contexts` in the wave's window per person
+    attended (hospitalized at the snapshot + cumulative discharges; civilians and police mixed)."""
+    out = {}
+    for wave, (_, _, w_start, w_end) in MINSA_WAVES.items():
+        treated = minsa_treated(departments, wave)
+        out[wave] = lethality_index(killed_between(victims, contexts, w_start, w_end), int(treated["treated"].sum()),
+                                    source=source, window=f"{w_start} to {w_end}",
+                                    note="denominator = hospitalized at snapshot + cumulative discharges; "
+                                         "civilians and police mixed")
+    return out
+
+
+def lethality_text(ind: dict) -> str:
+    """An Indicator's fields (as a dict) in words: value with its counts and window, or why it was not computed."""
+    if ind["value"] is None:
+        return f"not computed ({ind['note']})"
+    return f"{ind['value']:.2f} ({ind['numerator']} killed / {ind['denominator']} attended, {ind['window']})"
+
+
+def event_lethality(victims: pd.DataFrame, events: pd.DataFrame | None) -> pd.DataFrame:
+    """Per event (sorted by event_id): persons killed in the register, the injured figures as printed, and the
+    lethality index range over them (low = killed / largest figure). Empty when there is no events table with
+    event_id and injured columns."""
+    rows = []
+    if events is not None and {"event_id", "injured"} <= set(events.columns):
+        killed_by_event = victims["event_id"].value_counts()
+        for ev in events.sort_values("event_id").itertuples():
+            vals = injured_alternatives(ev.injured)["value"].dropna()
+            killed = int(killed_by_event.get(ev.event_id, 0))
+            low = lethality_index(killed, int(vals.max()) if len(vals) else None, source="events.csv",
+                                  window=ev.event_id)
+            high = lethality_index(killed, int(vals.min()) if len(vals) else None, source="events.csv",
+                                   window=ev.event_id)
+            rows.append({"event_id": ev.event_id, "label": getattr(ev, "label", ""), "killed_register": killed,
+                         "injured_as_printed": ev.injured, "index_low": low.value, "index_high": high.value,
+                         "note": low.note or "range over the injured figures printed"})
+    return pd.DataFrame(rows, columns=EVENT_LETHALITY_COLUMNS)

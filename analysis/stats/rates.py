@@ -193,3 +193,18 @@ def group_rate(table: pd.DataFrame, codes, alpha: float = 0.05) -> dict:
     lo, hi = poisson_ci(k, alpha)
     return {"deaths": k, "population": int(pop), "rate": k / pop * PER, "rate_low": lo / pop * PER,
             "rate_high": hi / pop * PER}
+
+
+def rank_departments(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Departments with at least one counted death, highest `by` first; ties in department-code order."""
+    return df[df["deaths"] > 0].sort_values([by, "ubigeo_dep"], ascending=[False, True])
+
+
+def within_top_interval(ranked: pd.DataFrame) -> list[str]:
+    """Departments (after the first of `ranked`, see rank_departments(table, "rate")) whose rate reaches the lower
+    limit of the top department's interval: the order at the top is not established for them."""
+    if ranked.empty:
+        return []
+    top_low = ranked.iloc[0]["rate_low"]
+    rest = ranked.iloc[1:]
+    return rest.loc[rest["rate"] >= top_low, "department"].tolist()

@@ -5,6 +5,7 @@ seventeen in Juliaca (9 Jan 2023). A Poisson model treats every person as an ind
 errors are too small. Two remedies are offered: the negative binomial (extra-Poisson variance between
 departments) and standard errors clustered by lethal event (persons killed in the same event move together).
 """
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,10 +15,13 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
+from ..errors import RawDataError, data_row
 from .exact import poisson_ci
-from .rates import _blank
+from .rates import _blank, department_rates, rate_ratios
 
 PER_MILLION = 1_000_000
+# Published 2022 monetary-poverty bands (departments.csv, pov2022_band_pct) in increasing order of poverty.
+POVERTY_BAND_ORDER = {"lowest (not stated; <20 by elimination)": 0, "20-30": 1, "30-40": 2, ">40": 3}
 
 
 @dataclass(frozen=True)
@@ -225,3 +229,74 @@ def _as_dict(value) -> dict:
     if isinstance(value, dict):
         return dict(value)
     return {"estimate": float(value)}
+
+
+def add_poverty_band_ordinal(departments: pd.DataFrame, column: str = "pov2022_band_pct",
+                             file: str = "departments") -> pd.DataFrame:
+    """departments plus `pov2022_band_ordinal` (0 = lowest band ... 3 = > 40 %) coded from the band text.
+
+    A missing band stays missing (<NA>); a band text without a code is an error naming file, row and field, never
+    guessed, since the order of the bands is what the model estimates.
+    """
+    band = departments[column].astype("string")
+    unmapped = band.notna() & ~band.isin(list(POVERTY_BAND_ORDER))
+    if unmapped.any():
+        i = int(np.flatnonzero(unmapped.to_numpy())[0])
+        raise RawDataError(file, data_row(i), column,
+                           f"band text {band.iloc[i]!r} has no ordinal code; known bands: {list(POVERTY_BAND_ORDER)}")
+    return departments.assign(pov2022_band_ordinal=band.map(POVERTY_BAND_ORDER).astype("Float64"))
+
+
+def headline_estimates(victims: pd.DataFrame, departments: pd.DataFrame, *, covars: pd.DataFrame, covariates,
+                       model: str, contexts, cutoff: str, population_col: str, reference: str,
+                       top_code: str | None) -> dict:
+    """The estimates notebook 03 tracks when one lethal event is left out (`fn` of leave_one_event_out).
+
+    rr_top, rr_top_low, rr_top_high: rate ratio of department `top_code` against `reference` (exact interval);
+    share_top: that department's share of all counted deaths (unknown department included in the total);
+    model_rr_first: rate ratio of the first covariate in the `model` count model. The rates come from `departments`,
+    the model covariates from `covars` (departments with derived columns such as pov2022_band_ordinal).
+    With top_code None only model_rr_first is returned.
+    """
+    r = department_rates(victims, departments, contexts=contexts, cutoff=cutoff, population_col=population_col)
+    out = {}
+    if top_code is not None:
+        row = rate_ratios(r.table, reference).set_index("ubigeo_dep").loc[top_code]
+        out.update(rr_top=row["rr"], rr_top_low=row["rr_low"], rr_top_high=row["rr_high"],
+                   share_top=row["deaths"] / max(r.selection.counts["n_selected"], 1))
+    with warnings.catch_warnings():  # refits on reduced data may warn; the full-data fit reports its warnings
+        warnings.simplefilter("ignore")
+        fit = fit_model(model, model_frame(r.table, covars, covariates), covariates)
+    out["model_rr_first"] = fit.coefficients.set_index("term").loc[list(covariates)[0], "rr"]
+    return out
+
+
+def leave_one_event_out_table(victims: pd.DataFrame, departments: pd.DataFrame,
+                              fn: Callable[[pd.DataFrame, pd.DataFrame], object],
+                              sizes: pd.DataFrame) -> pd.DataFrame:
+    """leave_one_event_out over the events of `sizes` (event_sizes: largest first), each row labelled with the
+    number of counted deaths of the removed event (`counted`) and its department(s); the first row has neither."""
+    loo = leave_one_event_out(victims, departments, fn, events=sizes["event_id"].tolist())
+    labels = sizes[["event_id", "deaths", "departments"]].rename(columns={"event_id": "removed", "deaths": "counted"})
+    return loo.merge(labels, on="removed", how="left")
+
+
+def leave_one_out_range(loo: pd.DataFrame) -> dict:
+    """How far removing one event moves rr_top and model_rr_first (row 0 of `loo` = all events).
+
+    A removal that leaves the reference with no death gives an infinite ratio: it is listed in `no_reference`, not
+    taken as the maximum. rr_min/rr_max come with the removed event (and the minimum with its department(s)).
+    """
+    if len(loo) < 2 or loo.iloc[0]["removed"] != "none":
+        raise ValueError("leave-one-event-out table needs the all-events row first and at least one removed event")
+    full, rest = loo.iloc[0], loo.iloc[1:]
+    finite_rr = rest["rr_top"][np.isfinite(rest["rr_top"])]
+    if finite_rr.empty:
+        raise ValueError("every event removal leaves the reference with no death: no finite rate ratio to report")
+    lo, hi = finite_rr.idxmin(), finite_rr.idxmax()
+    return {"rr_full": full["rr_top"], "rr_min": finite_rr.min(), "rr_min_removed": loo.loc[lo, "removed"],
+            "rr_min_departments": loo.loc[lo, "departments"], "rr_max": finite_rr.max(),
+            "rr_max_removed": loo.loc[hi, "removed"],
+            "no_reference": rest.loc[~np.isfinite(rest["rr_top"]), "removed"].tolist(),
+            "model_full": full["model_rr_first"], "model_min": rest["model_rr_first"].min(),
+            "model_max": rest["model_rr_first"].max()}

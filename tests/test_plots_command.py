@@ -1,0 +1,134 @@
+"""The chain-of-command timeline figure: the data behind it against independent counts, panel content, bad input."""
+import datetime as dt
+
+import matplotlib
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from analysis.plots import command as P  # noqa: E402
+
+D = dt.date
+WS, WE = D(2023, 1, 1), D(2023, 1, 31)
+ROLES = ["President", "Minister of the Interior"]
+FORCES = ["police", "army", "both", "unknown", "not_applicable"]
+
+
+def deaths():
+    deps = ["Puno"] * 5 + ["Cusco"] * 3 + ["Lima"] * 2 + ["Ica", "Tacna", "Junín", "Apurímac", "Ayacucho", ""]
+    days = [D(2023, 1, 9)] * 4 + [D(2023, 1, 10), D(2023, 1, 11), D(2023, 1, 11), D(2023, 1, 20), D(2023, 1, 28),
+                                  D(2023, 1, 28)] + [D(2023, 1, 15 + i) for i in range(6)]
+    force = ["police", "army"] * 8
+    return pd.DataFrame({"victim_id": [f"V{i:02d}" for i in range(16)], "day": days, "department": deps,
+                         "province": "", "district": "", "event_id": "", "context": "clash", "force": force})
+
+
+def tenures():
+    rec = [("President", "Ana Pérez", "A. Pérez", D(2022, 12, 7), D(2022, 12, 7), None, None),
+           ("Minister of the Interior", "Juan Ruiz", "J. Ruiz", D(2022, 12, 10), D(2022, 12, 10),
+            D(2023, 1, 13), D(2023, 1, 15)),
+           ("Minister of the Interior", "Luis Soto", "L. Soto", D(2023, 1, 15), D(2023, 1, 15), None, None)]
+    return pd.DataFrame([{"role": r, "person": p, "short_name": s, "start_earliest": a, "start_latest": b,
+                          "end_earliest": c, "end_latest": d, "open": c is None} for r, p, s, a, b, c, d in rec])
+
+
+def statements():
+    rec = [(4, "President", "Ana Pérez", D(2023, 1, 10), D(2023, 1, 10)),
+           (7, "PNP Commander General", "Raúl Alfaro", D(2023, 1, 11), D(2023, 1, 12))]
+    return pd.DataFrame([{"row": r, "role": ro, "holder": h, "date_earliest": a, "date_latest": b}
+                         for r, ro, h, a, b in rec])
+
+
+def measures():
+    rec = [("SoE-1", "state of emergency", "national", "", "", D(2022, 12, 14), D(2022, 12, 14), D(2023, 1, 13),
+            D(2023, 1, 13)),
+           ("SoE-2", "state of emergency", "province", "Puno", "El Collao", D(2023, 1, 5), D(2023, 1, 6),
+            D(2023, 2, 4), D(2023, 2, 4)),
+           ("Curfew-1", "curfew", "department", "Puno", "Puno", D(2023, 1, 10), D(2023, 1, 10), D(2023, 1, 13),
+            D(2023, 1, 13))]
+    return pd.DataFrame([{"measure_id": i, "measure": m, "level": lv, "department": dep, "place": pl,
+                          "start_earliest": a, "start_latest": b, "end_earliest": c, "end_latest": d}
+                         for i, m, lv, dep, pl, a, b, c, d in rec])
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    fig, data = P.timeline_figure(deaths(), tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
+    yield fig, data
+    plt.close(fig)
+
+
+def test_department_groups_keep_seven_largest_and_pool_the_rest():
+    labels, groups = P.department_groups(deaths())
+    # Puno 5, Cusco 3, Lima 2, then six departments (one unknown) with 1 each: the first four of them in row
+    # order fill the seven places (Ica, Tacna, Junín, Apurímac) and are listed by name
+    assert labels == ["Puno", "Cusco", "Lima", "Apurímac", "Ica", "Junín", "Tacna", "other"]
+    assert sorted(groups[groups == "other"].index) == [14, 15]  # Ayacucho and the unknown department
+    assert groups[15] == "other" and (groups[:5] == "Puno").all()
+    assert P.department_groups(deaths().head(8))[0] == ["Puno", "Cusco"]  # no 'other' when nothing is pooled
+
+
+def test_bar_panels_data_equals_an_independent_groupby(drawn):
+    _, data = drawn
+    d = deaths()
+    by_force = d.groupby(["force", "day"]).size()
+    got = data[data.panel == "b. Deaths per day by force"].set_index(["row", "start"]).value
+    assert got.to_dict() == {k: int(v) for k, v in by_force.items()}
+    a = data[data.panel == "a. Deaths per day by department"]
+    assert a.value.sum() == len(d)
+    assert a[a.row == "Puno"].set_index("start").value.to_dict() == {D(2023, 1, 9): 4, D(2023, 1, 10): 1}
+    assert (a.start == a.end).all()
+
+
+def test_interval_panels_list_every_tenure_statement_and_measure(drawn):
+    _, data = drawn
+    ten = data[data.panel == "tenure"]
+    assert ten.series.tolist() == ["Ana Pérez", "Juan Ruiz", "Luis Soto"]
+    assert ten.end.tolist()[1] == D(2023, 1, 15) and pd.isna(ten.end.tolist()[0])  # latest end; open = empty
+    st = data[data.panel == "statement"]
+    assert st.row.tolist() == ["President", "PNP Commander General"]
+    em = data[data.panel == "emergency"]
+    assert em.series.tolist() == ["SoE-1", "SoE-2", "Curfew-1"]
+    assert em.row.tolist() == ["national", "El Collao", "Puno"]  # national measure has no place: its area label
+
+
+def test_figure_has_four_panels_and_the_expected_series(drawn):
+    fig, _ = drawn
+    a, b, c, d = fig.axes
+    assert len(fig.axes) == 4
+    assert [t.get_text() for t in a.get_legend().get_texts()] == P.department_groups(deaths())[0]
+    assert [t.get_text() for t in b.get_legend().get_texts()] == ["police", "army"]  # forces with a death only
+    assert len(b.containers) == 2 and len(b.containers[0]) == (WE - WS).days + 1  # one bar per window day
+    # a statement by a role not shown goes on an extra 'other roles' row
+    assert [t.get_text() for t in c.get_yticklabels()] == ROLES + ["other roles: PNP Commander General"]
+    assert len(c.get_lines()) == 2 and {t.get_text() for t in c.texts} == {"A. Pérez", "J. Ruiz", "L. Soto"}
+    assert [t.get_text() for t in d.get_yticklabels()] == ["national", "Puno"]
+    assert P.emergency_areas(measures()) == ["national", "Puno"]
+
+
+def test_uncertain_end_is_hatched():
+    fig, _ = P.timeline_figure(deaths(), tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
+    c = fig.axes[2]
+    hatched = [p for p in c.patches if p.get_hatch() == P.HATCH]
+    assert len(hatched) == 1  # Ruiz's first day out is 13..15 Jan
+    assert hatched[0].get_width() == pytest.approx(2.0)  # two days, in matplotlib date units
+    plt.close(fig)
+
+
+def test_measure_style():
+    m = measures().assign(level=["national", "province", "department"])
+    styles = [P._measure_style(r) for r in m.itertuples()]
+    assert styles == [(P.OKABE_ITO[0], 0.7), (P.OKABE_ITO[5], 0.4), (P.OKABE_ITO[1], 0.25)]
+
+
+def test_bad_input_rejected():
+    late = deaths().assign(day=[D(2023, 2, 1)] + [D(2023, 1, 9)] * 15)
+    with pytest.raises(ValueError, match="V00"):
+        P.timeline_figure(late, tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
+    undated = deaths().assign(day=[None] + [D(2023, 1, 9)] * 15)
+    with pytest.raises(ValueError, match="outside"):
+        P.timeline_figure(undated, tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
+    with pytest.raises(ValueError, match="force"):
+        P.timeline_figure(deaths().drop(columns="force"), tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
