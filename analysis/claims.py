@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import text
 from . import paths
 from .errors import RawDataError, data_row
 from .stats import ethnic
@@ -646,8 +647,8 @@ def compare(claims: pd.DataFrame, tables: dict, table=CLAIMS) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- notebook 07: addressed rows, recorded numbers, prose
 def fmt_number(x, digits: int = 0) -> str:
-    """A number for prose with `digits` decimals; a missing value (None/NaN) reads "n/a", never 0."""
-    return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{digits}f}"
+    """A number for prose with `digits` decimals, no thousands separator (analysis.text.num)."""
+    return text.num(x, digits, thousands=False)
 
 
 def fmt_range(r) -> str:

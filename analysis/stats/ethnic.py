@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import text
 from ..errors import RawDataError, data_row
 from .exact import binom_ci, binom_test, poisson_ci
 
@@ -426,13 +427,13 @@ MODEL_LABELS = {"share_published": "published Indigenous share (per 10 points)",
 
 
 def fmt_pct(x, digits: int = 1) -> str:
-    """A proportion as a percentage for prose; a missing value (None/NaN) reads "n/a", never 0."""
-    return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.{digits}f} %"
+    """A proportion as a percentage for prose (analysis.text.pct); missing reads "n/a", never 0."""
+    return text.pct(x, digits)
 
 
 def fmt_p(p) -> str:
-    """A p-value for prose: 4 decimals, "< 0.0001" below that, "n/a" when there is no test."""
-    return "n/a" if p is None or np.isnan(p) else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")
+    """A p-value for prose: 4 decimals, "< 0.0001" below that (analysis.text.pval)."""
+    return text.pval(p, decimals=4)
 
 
 def add_missing_measures(departments: pd.DataFrame, extra: pd.DataFrame, measures,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from scipy import stats
 
+from .. import text
 from ..errors import RawDataError, data_row
 from .descriptive import LEVELS, as_category
 from .exact import binom_ci
@@ -228,8 +229,8 @@ EVENT_LETHALITY_COLUMNS = ["event_id", "label", "killed_register", "injured_as_p
 
 
 def pct(x: float) -> str:
-    """A share as a whole percentage; NaN (no denominator) as 'undefined'."""
-    return f"{100 * x:.0f}%" if x == x else "undefined"
+    """A share as a whole percentage; NaN (no denominator) as 'undefined' (analysis.text.pct)."""
+    return text.pct(x, 0, missing="undefined", unit="%")
 
 
 def record_share(numbers, name: str, s: Share, definition: str) -> None:

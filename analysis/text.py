@@ -1,0 +1,51 @@
+"""Formatting of computed numbers for notebook prose and printed tables (one place, so every notebook
+writes numbers the same way). A missing value always reads "n/a", never 0; an infinite one reads "∞"."""
+import math
+
+import pandas as pd
+
+MISSING = "n/a"
+
+
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+
+
+def num(x, digits: int = 1, thousands: bool = True) -> str:
+    """1,234.5 (or 1234.5 without the thousands separator)."""
+    if _missing(x):
+        return MISSING
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:,.{digits}f}" if thousands else f"{x:.{digits}f}"
+
+
+def interval(lo, hi, digits: int = 1) -> str:
+    """'lo–hi'."""
+    return f"{num(lo, digits)}–{num(hi, digits)}"
+
+
+def pct(x, digits: int = 1, missing: str = MISSING, unit: str = " %") -> str:
+    """A proportion as a percentage: 0.848 → '84.8 %'."""
+    return missing if _missing(x) else f"{100 * x:.{digits}f}{unit}"
+
+
+def pval(p, decimals: int = 3) -> str:
+    """A p-value with `decimals` decimals, or '< 0.001' (for decimals=3) below that."""
+    if _missing(p):
+        return MISSING
+    floor = 10 ** -decimals
+    return f"< {floor:.{decimals}f}" if p < floor else f"{p:.{decimals}f}"
+
+
+def table_text(df: pd.DataFrame, digits: int = 2) -> str:
+    """A table rounded, dates as ISO text (stable output), without the index."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = out[c].dt.strftime("%Y-%m-%d").fillna("(unknown)")
+    return out.round(digits).to_string(index=False)
+
+
+def show(df: pd.DataFrame, digits: int = 2) -> None:
+    print(table_text(df, digits))
