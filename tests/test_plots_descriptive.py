@@ -2,23 +2,14 @@
 import matplotlib
 import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from analysis.plots import descriptive as P  # noqa: E402
-from analysis.stats import descriptive as D  # noqa: E402
-from tests.test_stats_descriptive import synthetic_victims  # noqa: E402
+from analysis.plots import descriptive as P
+from analysis.stats import descriptive as D
+from tests.test_stats_descriptive import synthetic_victims
 
 
 @pytest.fixture(scope="module")
 def victims():
     return D.validate_victims(synthetic_victims(n=80, seed=11))
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_deaths_over_time_by_context(victims):

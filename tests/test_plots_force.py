@@ -1,27 +1,17 @@
 """Figures of notebook 05: the plotted points equal the share tables; bad tables rejected."""
-import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from analysis.plots import force as P  # noqa: E402
-from analysis.stats import descriptive as D  # noqa: E402
-from analysis.stats import force as F  # noqa: E402
-from tests.test_stats_descriptive import synthetic_victims  # noqa: E402
+from analysis.plots import force as P
+from analysis.stats import descriptive as D
+from analysis.stats import force as F
+from tests.test_stats_descriptive import synthetic_victims
 
 
 @pytest.fixture(scope="module")
 def victims():
     return D.validate_victims(synthetic_victims(n=80, seed=11))
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def _points(ax):
