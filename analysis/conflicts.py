@@ -52,12 +52,7 @@ VICTIM_COLUMNS = [
     "unidentified_basis", "count_source_id", "count_as_of"]
 
 
-def _known(v) -> bool:
-    if v is None or v is pd.NA:
-        return False
-    if isinstance(v, float) and pd.isna(v):
-        return False
-    return str(v) not in ("", "unknown")
+_known = vocab.is_known
 
 
 def effective_rank(row) -> int:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz
 
+from analysis import vocab
 from analysis.clean.names import comparison_key
 
 STEP = "link"
@@ -143,8 +144,7 @@ def _is_initial(token: str) -> bool:
     return len(token) == 1 or token in DIGRAPH_INITIALS
 
 
-def _known(v) -> bool:
-    return not (v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v == "unknown")
+_known = vocab.is_known
 
 
 def _date_span(row):

@@ -12,6 +12,8 @@ data/raw/casualties/mentions.csv (Spanish, English, Portuguese, and English para
 import re
 import unicodedata
 
+import pandas as pd
+
 CONTEXT = {
     "clash": "killed in clashes with security forces, or shot/hurt during a protest they joined, watched or crossed",
     "blockade": "blockade-related: traffic accident, or lack of care because a blockade stopped a patient/ambulance",
@@ -80,6 +82,13 @@ PARAPHRASE_PENALTY = 5
 def source_rank(kind: str, quote_kind: str) -> int:
     """Precedence rank of one mention row; KeyError for a kind the table does not rank."""
     return 10 * SOURCE_PRECEDENCE[kind] + (PARAPHRASE_PENALTY if quote_kind == "paraphrase" else 0)
+
+
+def is_known(value) -> bool:
+    """A stated value: not missing, not empty and not the code "unknown" ("not_applicable" is stated)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return False
+    return str(value) not in ("", "unknown")
 
 
 # ---- text folding ------------------------------------------------------------------------------

@@ -97,3 +97,11 @@ def test_source_precedence_covers_every_kind_and_penalises_paraphrase():
         < source_rank("press_article", "verbatim") < source_rank("press_article", "paraphrase") \
         < source_rank("encyclopedia", "verbatim")
     assert source_rank("ombudsman_list", "paraphrase") < source_rank("ngo_report", "verbatim")
+
+
+def test_is_known_separates_unknown_from_not_applicable():
+    from analysis.vocab import is_known
+    assert not any(is_known(v) for v in (None, float("nan"), "", "unknown"))
+    import pandas as pd
+    assert not is_known(pd.NA)
+    assert all(is_known(v) for v in ("not_applicable", "police", 0, "2023-01-09"))
