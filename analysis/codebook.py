@@ -79,16 +79,26 @@ FIELDS = {
     "force_deployed": "force deployed as described", "main_weapon_reported": "weapons reported as described",
     "source_url": "URLs of the event description",
     "count_id": "aggregate count row id",
-    "context_basis": "stated (a source states the context), derived (from the clash event and the weapon, see "
-                     "conflicts.derive_context) or unknown", "pop_census_2017_persons": "2017 census population (INEI, censada)",
+    "context_basis": "stated (a source states the context), derived (from the clash event and the weapon, or a "
+                     "source's list of the event's dead: conflicts.derive_context), rule (conflicts."
+                     "context_agrees_with_cause) or unknown", "pop_census_2017_persons": "2017 census population (INEI, censada)",
     "indig_selfid_pct": "% of the population aged 12+ self-identifying as Indigenous (2017 census), where known",
     "indig_mothertongue_pct": "% with an Indigenous mother tongue (2017 census), where known",
     "coverage": "covariate groups known for the unit (` ; `)", "notes": "notes carried from the raw table",
     "event_label": "event as labelled in events.csv", "date_start": "first day of the event",
-    "date_end": "last day of the event", "has_deaths": "the event has at least one death",
+    "date_end": "last day of the event window (data/hand/events.csv)",
+    "has_deaths": "the event can hold a death (False only where the packet row lists 0 civilian and 0 police deaths)",
+    "label": "event as it happened: one place on one day or a stated episode (data/hand/events.csv)",
+    "type": "clash, blockade or other: which contexts the event can hold",
+    "raw_event_label": "the research packet's events.csv row this event comes from (empty = added or split)",
+    "source_ids": "sources cited (` ; `)", "evidence": "quote from the source supporting the hand decision",
+    "reason": "why the hand decision was made", "hand_coded": "fields of the mention set by a hand decision "
+    "(data/hand/mention_codings.csv)",
 }
 
 PATTERNS = [
+    (r"^date_(injury|death)_(min|max)$", "{1} possible date of {0} (ISO; analysis/intervals.py); empty = not bounded"),
+    (r"^date_(injury|death)_(min|max)_basis$", "the evidence the {1} bound of the {0} date rests on"),
     (r"^(.*)_raw$", "verbatim text the coded value `{0}` came from"),
     (r"^(.*)_rule$", "which cleaning rule produced `{0}`"),
     (r"^conflict_(.*)$", "sources disagree on `{0}`"),

@@ -194,24 +194,50 @@ def resolve(mentions_linked: pd.DataFrame, log) -> pd.DataFrame:
     return victims.sort_values("victim_id").reset_index(drop=True)
 
 
-# ---- derived context ------------------------------------------------------------------------------
+# ---- context against cause, and derived context ---------------------------------------------------
 SECURITY_FORCE_WEAPONS = {"firearm_projectile", "pellets", "tear_gas_canister"}
-CLASH_EVENT_LABEL = r"clash|massacre"
+SECURITY_FORCES = {"police", "army", "both"}
+NOT_BY_FORCE_CAUSES = {"traffic_accident", "lack_of_medical_care"}
 
 
-def derive_context(victims: pd.DataFrame, events: pd.DataFrame, log) -> pd.DataFrame:
-    """Context stated by no source, derived only where two facts agree: the person died in a listed
-    clash event (events.csv label says clashes or massacre) AND of a security-force weapon. Such a death
-    is a clash death by the definition in vocab.CONTEXT. `context_basis` says which rows were derived and
-    from what; every derivation is logged. Nothing else is derived."""
+def context_agrees_with_cause(victims: pd.DataFrame, log) -> pd.DataFrame:
+    """A traffic accident or a death for lack of care is a clash death only when a source states that security
+    forces caused it (a known `force`); a keyword such as "vía afectada por enfrentamientos" is not enough.
+    Such a person is coded `other` (a documented context outside clashes and blockades), with the basis."""
+    out = victims.copy()
+    rule = (out["context"] == "clash") & out["cause"].isin(NOT_BY_FORCE_CAUSES) & ~out["force"].isin(SECURITY_FORCES)
+    for i in out.index[rule]:
+        basis = (f"rule: cause {out.at[i, 'cause']} with no source stating that security forces caused it is not a "
+                 f"clash death (stated context: clash)")
+        out.at[i, "context"], out.at[i, "context_basis"] = "other", basis
+        log.decision(STEP, "override", f"context clash → other ({basis})", ref=out.at[i, "victim_id"])
+    log.counts("conflicts.context_agrees_with_cause", len(victims), len(out), "persons",
+               f"{int(rule.sum())} clash context(s) recoded: cause not attributed to security forces")
+    return out
+
+
+def derive_context(victims: pd.DataFrame, events: pd.DataFrame, log, linked: pd.DataFrame = None) -> pd.DataFrame:
+    """Context stated by no source, derived only from a clash event: the person died in it of a security-force
+    weapon, or a source lists the person among that event's dead (a hand coding of the event, e.g. the list
+    "Víctimas en Juliaca"). Such a death is a clash death by the definition in vocab.CONTEXT. `context_basis`
+    says which rows were derived and from what; every derivation is logged. Nothing else is derived."""
     out = victims.copy()
     out["context_basis"] = out["context"].map(lambda c: "unknown" if c == "unknown" else "stated")
-    clash_events = set(events.loc[events["event_label"].str.contains(CLASH_EVENT_LABEL, case=False), "event_id"])
-    rule = (out["context"] == "unknown") & out["event_id"].isin(clash_events) & out["cause"].isin(SECURITY_FORCE_WEAPONS)
-    for i in out.index[rule]:
-        basis = f"derived: died in clash event {out.at[i, 'event_id']} of {out.at[i, 'cause']}"
+    clash_events = set(events.loc[events["type"] == "clash", "event_id"])
+    listed = set()
+    if linked is not None and "hand_coded" in linked:
+        coded = linked[linked["hand_coded"].fillna("").str.contains("event_id") & linked["link_status"].eq("linked")]
+        listed = set(zip(coded["victim_id"], coded["event_id"]))
+    in_clash = (out["context"] == "unknown") & out["event_id"].isin(clash_events).fillna(False)
+    by_weapon = in_clash & out["cause"].isin(SECURITY_FORCE_WEAPONS)
+    by_list = in_clash & pd.Series([(v, e) in listed for v, e in zip(out["victim_id"], out["event_id"])], index=out.index)
+    for i in out.index[by_weapon | by_list]:
+        ev = out.at[i, "event_id"]
+        basis = (f"derived: died in clash event {ev} of {out.at[i, 'cause']}" if by_weapon[i]
+                 else f"derived: listed among the dead of clash event {ev} (data/hand/mention_codings.csv)")
         out.at[i, "context"], out.at[i, "context_basis"] = "clash", basis
         log.decision(STEP, "override", f"context unknown → clash ({basis})", ref=out.at[i, "victim_id"])
+    n = int((by_weapon | by_list).sum())
     log.counts("conflicts.derive_context", len(victims), len(out), "persons",
-               f"{int(rule.sum())} unknown contexts derived as clash from event and cause")
+               f"{n} unknown contexts derived as clash from a clash event ({int(by_list.sum())} by a source's list)")
     return out

@@ -1,8 +1,8 @@
 """Record linkage: cleaned mentions → persons.
 
-Pipeline: `assign_events` (which listed event a mention belongs to) → `candidate_pairs` (blocking) →
-`score_pair` (name, age, place evidence) → `link` (constrained union-find + the manual decision table
-below + retractions), which returns every mention with its `victim_id` and a match report listing every
+Pipeline (mentions arrive with their `event_id` from analysis.events) → `candidate_pairs` (blocking) →
+`score_pair` (name, age, place evidence) → `link` (constrained union-find + the manual decision tables
+in data/hand/ + retractions), which returns every mention with its `victim_id` and a match report listing every
 pair considered.
 
 Evidence used for linkage is deliberately limited to what identifies a person: the printed names,
@@ -18,7 +18,7 @@ Decision rule of `score_pair` (why the thresholds):
 - initials (minors): every letter must agree with the first letters of the other form, allowing one
   omitted name (a press form without the second surname, or an extra middle initial), and ages must not
   conflict. Initials that disagree are never merged automatically (NOTES.md: R.P.M.L. vs "Robert Pablo
-  Medina Yanquerhuay"); such cases are decided in MANUAL_LINKS with the conflict recorded.
+  Medina Yanquerhuay"); such cases are decided in data/hand/manual_links.csv with the conflict recorded.
 - a single given name ("Romario", "Marco", "Brayan") merges only when the token matches a name in the
   other form, ages do not conflict, and it matches exactly one person in its block (else: ambiguous).
 Unnamed mentions ("un menor de 15 años", "NN") carry no name evidence: they are attributed only by the
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 from rapidfuzz import fuzz
 
-from analysis import vocab
+from analysis import hand, vocab
 from analysis.clean.names import comparison_key
 
 STEP = "link"
@@ -42,92 +42,29 @@ TOKEN_MATCH = 80             # one word against another (Flores/Flórez 83, Ghio
 DIGRAPH_INITIALS = {"LL", "CH"}   # Spanish digraphs printed as one initial: "R.P.M.LL."
 SEP = " ; "
 
-# --- manual decision table ----------------------------------------------------------------------
-# (mention_id, anchor mention_id in the target person, evidence). Every entry is logged.
-MANUAL_LINKS = [
-    # Minors: the sources' initials conflict with the press names; the cases are one person each.
-    ("M0092", "M0003", "Chincheros 16-year-old: R.P.M.L. (Defensoría) and 'Robert Pablo Medina "
-                       "Yanquerhuay' (Correo) are the same minor per NOTES.md §4; initials do not fit the name"),
-    ("M0155", "M0141", "Ayacucho 15-year-old killed 15 Dec: 'C. M. R. L.' (ntv) = 'Cristofer Ramos Aime' "
-                       "(OjoPúblico); the only minor among the ten Ayacucho deaths (NOTES.md §4)"),
-    ("M0080", "M0141", "'Christopher Ramos Gutiérrez' 15 (La República 2025) is the same Ayacucho minor; "
-                       "surnames conflict with OjoPúblico and with the initials (NOTES.md §4)"),
-    ("M0021", "M0141", "death certificate of a 15-year-old in Ayacucho: the only minor among the ten"),
-    ("M0046", "M0141", "'Un colegial de 15 años' in La República's list of the Ayacucho victims"),
-    # Roger Cayo / Callo: decided as one person. Same given name, paternal surname Cayo/Callo is the
-    # same sound in Andean Spanish (yeísmo), same city and day, no conflicting field; NOTES.md §5 counts
-    # sixteen confirmed Juliaca names, which holds only if these two are one.
-    ("M0249", "M0190", "Roger Rolando Cayo (AP, 25) / Roger Callo Huatasani (EPA): same given name, "
-                       "Cayo/Callo homophones, Juliaca 9 Jan; NOTES.md 'probably the same person'"),
-    # Unnamed mentions whose description fits exactly one named person.
-    ("M0023", "M0002", "'un menor de 15 años' killed in Andahuaylas on 11 Dec: D.A.Q., the only 15-year-old"),
-    ("M0107", "M0002", "EFE 14 Dec list of six: the 15-year-old minor is D.A.Q."),
-    ("M0108", "M0003", "EFE 14 Dec list of six: the 16-year-old minor is R.P.M.L."),
-    ("M0109", "M0006", "EFE 14 Dec list of six: 'el último tenía 38 años' is Miguel Arcana (38 in Correo)"),
-    ("M0113", "M0003", "the one real Chincheros death (the other Chincheros name was retracted by the "
-                       "Defensoría as non-existent)"),
-    ("M0073", "M0127", "La República 11 Feb: latest death 'ayer' in Apurímac = Denilson Huaraca (9-10 Feb)"),
-    ("M0040", "M0264", "Chala (Arequipa) death on 19 Dec on the Panamericana Sur: Xavier Candamo Dasilva"),
-    ("M0145", "M0264", "Convoca: 'la muerte de una persona en Chala, Arequipa' on 19 Dec = Xavier Candamo"),
-    ("M0265", "M0264", "Panamericana: unnamed victim on the Panamericana Sur at Chala = Xavier Candamo"),
-    ("M0271", "M0008", "PNP general on the one death at the Chao bridge on 14 Dec = Carlos Huamán Cabrera"),
-    ("M0170", "M0166", "EFE (Jan and Mar 2023) repeats 'una mujer ... en La Libertad, confirmada por la "
-                       "Policía': the same unnamed woman (identity unknown, NOTES.md §5)"),
-    ("M0051", "M0053", "Defensoría via La República: the Medicine intern who died helping the wounded = "
-                       "Marco Antonio Samillán Sanga"),
-    ("M0057", "M0053", "'un interno de Medicina' among the Juliaca dead = Marco Antonio Samillán Sanga"),
-    ("M0317", "M0053", "'hermana del joven médico asesinado en Juliaca, Milagros Samillán'"),
-    ("M0058", "M0055", "'un vendedor de adoquines (helados)' = Gabriel Omar López Amanqui, who 'vendía "
-                       "adoquines (helados)' (La República 11 Jan)"),
-    ("M0059", "M0207", "'una menor animalista' = Yamilet Aroquipa Hancco, 'activista animalista'"),
-    ("M0224", "M0207", "'Una menor de 17 años, voluntaria de una asociación animalista' = Yamilet "
-                       "Aroquipa Hancco (17)"),
-    ("M0060", "M0050", "'el suboficial de segunda PNP' in Juliaca = SO2 José Luis Soncco Quispe"),
-    ("M0219", "M0056", "adolescent who died in Juliaca on 12 Jan = Brayan Apaza Jumpiri (died 12 Jan)"),
-    ("M0184", "M0063", "woman, 35, died at Macusani hospital from a bullet = Sonia Aguilar Quispe (35)"),
-    ("M0285", "M0063", "EFE: woman, 35, died Wednesday at Macusani hospital = Sonia Aguilar Quispe"),
-    ("M0287", "M0063", "EFE (Portuguese): woman, 35, Macusani hospital = Sonia Aguilar Quispe"),
-    ("M0299", "M0075", "RT title 'Muere joven que recibió perdigones' (source registered for Rosalino Flórez)"),
-    ("M0300", "M0075", "RPP vigil for the young man from Cusco (source registered for Rosalino Flórez)"),
-    # The Chucuito premature baby (blockade; ambulance stopped near Molino, 8-9 Jan).
-    *[(m, "M0052", "premature baby who died in an ambulance stopped by a blockade in Chucuito (Puno), 8-9 Jan")
-      for m in ("M0049", "M0168", "M0172", "M0175", "M0244", "M0251", "M0306", "M0307", "M0308")],
-    # The Cusco child of 1 year 8-9 months (Lucre → Oropesa / San Jerónimo, 24 Jan), Y.O.H.
-    *[(m, "M0177", "child of 1 year 8-9 months who died after a blockade near Oropesa (Cusco), 24 Jan")
-      for m in ("M0067", "M0167", "M0171", "M0174")],
-    # The Virú unborn/newborn baby (16-year-old mother, 18 Jan); UNICEF's "bebé nonato" of a mother seven
-    # months pregnant (≈ 28 weeks) is taken to be the same case (NOTES.md §5 "probably the Virú case").
-    *[(m, "M0181", "baby of a pregnant adolescent blocked on the way to the Virú health post, 18 Jan")
-      for m in ("M0169", "M0173", "M0176", "M0179", "M0183", "M0187")],
-]
+# --- manual decision tables: reviewed rows in data/hand/ (analysis.hand), each with evidence and reason ---
+def load_manual_links(hand_dir=None) -> list:
+    """(mention_id, anchor mention_id in the target person, reason); every entry is logged when applied."""
+    df = hand.read("manual_links", hand_dir)
+    return list(zip(df["mention_id"], df["anchor_mention_id"], df["reason"]))
 
-# Unnamed mentions that stand for a person no other mention names (kept as a person of their own).
-MANUAL_PERSONS = [
-    ("M0164", "Caylloma minor who died with his mother in a blockade-related road accident (Defensoría, Mar 2023)"),
-    ("M0166", "woman who died in La Libertad, 'confirmada por la Policía' (EFE); identity unknown"),
-    ("M0052", "Chucuito premature baby (blockade)"),
-    ("M0181", "Virú unborn baby (blockade)"),
-]
 
-# Pairs that must never be in the same person, with the evidence.
-# Empty on the current data: the same-source constraint already keeps the Juliaca Mamanis apart.
-CANNOT_LINK = []
+def load_manual_persons(hand_dir=None) -> list:
+    """(mention_id, reason): unnamed mentions that stand for a person no other mention names."""
+    df = hand.read("manual_persons", hand_dir)
+    return list(zip(df["mention_id"], df["reason"]))
 
-# Mentions kept out of every person with a reason (unnamed or too ambiguous to attribute).
-MANUAL_UNATTRIBUTED = {
-    "M0017": "La República table row 12/12/22 Andahuaylas without a name: Enciso or Lizarme, cannot tell",
-    "M0033": "'la novena víctima' in Ayacucho: Hancco per La República dates, but ntv disagrees (NOTES.md §4)",
-    "M0147": "'Michael' (Convoca, Ayacucho): no Ayacucho victim has this name in any other source",
-    "M0194": "EPA early list 'NN' at centro de salud La Revolución: unidentified at the time",
-    "M0195": "EPA early list 'NN' at the Juliaca-Cusco exit: unidentified at the time",
-    "M0196": "EPA early list 'NN de 50 años aproximadamente': cannot tell which named person",
-    "M0197": "EPA early list 'NN de 35 años aproximadamente': cannot tell which named person",
-    "M0198": "EPA early list 'NN de 30 años aproximadamente': cannot tell which named person",
-    "M0220": "Pachamama: 'un joven' out with friends on Monday in Juliaca: cannot tell which",
-    "M0221": "Pachamama: UNAJ student, 19: may or may not be a named person (NOTES.md §5)",
-    "M0222": "Pachamama: worker from Pusi, 19: may or may not be a named person (NOTES.md §5)",
-    "M0223": "Pachamama: moto-taxi driver from Chupa: cannot tell which named person",
-}
+
+def load_manual_unattributed(hand_dir=None) -> dict:
+    """mention_id → reason: mentions kept out of every person (unnamed or too ambiguous)."""
+    df = hand.read("manual_unattributed", hand_dir)
+    return dict(zip(df["mention_id"], df["reason"]))
+
+
+def load_cannot_link(hand_dir=None) -> list:
+    """(mention_id, other mention_id, reason): pairs that must never be one person."""
+    df = hand.read("cannot_link", hand_dir)
+    return list(zip(df["mention_id"], df["other_mention_id"], df["reason"]))
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -151,49 +88,6 @@ def _date_span(row):
     """(first, last) known date of a mention: injury → death; (None, None) when no date."""
     ds = [pd.Timestamp(row[c]) for c in ("date_injury", "date_death") if _known(row.get(c))]
     return (min(ds), max(ds)) if ds else (None, None)
-
-
-# --- events ----------------------------------------------------------------------------------------
-def event_table(events: pd.DataFrame) -> pd.DataFrame:
-    """events.csv rows with stable ids E01.. in file order and the date range found in `dates`."""
-    ev = events.reset_index(drop=True).copy()
-    ev["event_id"] = [f"E{i + 1:02d}" for i in range(len(ev))]
-    spans = [re.findall(r"\d{4}-\d{2}-\d{2}", str(d)) for d in ev["dates"]]
-    ev["date_start"] = [min(s) if s else None for s in spans]
-    ev["date_end"] = [max(s) if s else None for s in spans]
-
-    def lead_int(v):
-        m = re.match(r"\s*(\d+)", str(v))
-        return int(m.group(1)) if m else None
-    # an event whose civilian and police death columns both start with 0 cannot hold a death
-    ev["has_deaths"] = [not (lead_int(c) == 0 and lead_int(p) == 0)
-                        for c, p in zip(ev["deaths_civilians"], ev["police_deaths"])]
-    return ev
-
-
-def assign_events(mentions: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
-    """event_id per mention: the one event with deaths whose department matches, whose province
-    matches when the mention's province is known, and whose date range (± tolerance) contains the
-    mention's dates when known. NA when none or several fit (deaths outside listed events are normal)."""
-    ev = event_table(events)
-    ev = ev[ev["has_deaths"]]
-    tol = pd.Timedelta(days=DATE_TOLERANCE_DAYS)
-    out = []
-    for _, row in mentions.iterrows():
-        fits = []
-        if _known(row.get("department")):
-            first, last = _date_span(row)
-            for e in ev.itertuples():
-                if e.department != row["department"]:
-                    continue
-                if _known(row.get("province")) and row["province"] != e.province:
-                    continue
-                if first is not None and e.date_start:
-                    if last < pd.Timestamp(e.date_start) - tol or first > pd.Timestamp(e.date_end) + tol:
-                        continue
-                fits.append(e.event_id)
-        out.append(fits[0] if len(fits) == 1 else pd.NA)
-    return pd.Series(out, index=mentions.index, name="event_id", dtype="string")
 
 
 # --- blocking ----------------------------------------------------------------------------------------
@@ -388,7 +282,7 @@ def victim_id_for(mention_ids) -> str:
 
 
 # --- link ----------------------------------------------------------------------------------------------
-def link(mentions: pd.DataFrame, log, events: pd.DataFrame = None, manual_links=None,
+def link(mentions: pd.DataFrame, log, manual_links=None,
          manual_persons=None, manual_unattributed=None, cannot_link=None):
     """Link cleaned mentions into persons.
 
@@ -397,18 +291,16 @@ def link(mentions: pd.DataFrame, log, events: pd.DataFrame = None, manual_links=
     retraction / unattributed), link_note. match_report = one row per pair considered (automatic
     candidates and manual entries) with score, decision (merged / rejected) and reason.
     """
-    manual_links = MANUAL_LINKS if manual_links is None else manual_links
-    manual_persons = MANUAL_PERSONS if manual_persons is None else manual_persons
-    manual_unattributed = MANUAL_UNATTRIBUTED if manual_unattributed is None else manual_unattributed
-    cannot_link = CANNOT_LINK if cannot_link is None else cannot_link
+    manual_links = load_manual_links() if manual_links is None else manual_links
+    manual_persons = load_manual_persons() if manual_persons is None else manual_persons
+    manual_unattributed = load_manual_unattributed() if manual_unattributed is None else manual_unattributed
+    cannot_link = load_cannot_link() if cannot_link is None else cannot_link
     m = mentions.copy()
     ids = list(m["mention_id"])
     if len(set(ids)) != len(ids):
         dup = m["mention_id"][m["mention_id"].duplicated()].iloc[0]
         raise ValueError(f"mentions: duplicate mention_id {dup}")
-    if events is not None:
-        m["event_id"] = assign_events(m, events)
-    elif "event_id" not in m:
+    if "event_id" not in m:
         m["event_id"] = pd.Series(pd.NA, index=m.index, dtype="string")
     by_id = {r["mention_id"]: r for r in m.to_dict("records")}
     manual_links = _selected(manual_links, by_id, log)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import codebook, conflicts, covariates, link, manifest, paths, reconcile, schemas, sources
+from . import codebook, conflicts, covariates, events as events_mod, hand, intervals, link, manifest, paths, reconcile, schemas, sources
 from .clean import places
 from .clean.mentions import clean_mentions
 from .io import staged_dir, write_csv_atomic, write_text_atomic
@@ -47,14 +47,15 @@ def select_sources(mentions, params: Params, log: StepLog) -> pd.DataFrame:
 
 
 def select_cutoff(victims, params: Params, log: StepLog) -> pd.DataFrame:
-    """Keep persons who died on or before the cut-off. Unknown death dates are kept and counted: an unknown
-    date is not a date after the cut-off."""
-    death = pd.to_datetime(victims["date_death"], errors="raise")
+    """Keep persons who possibly died on or before the cut-off: only a death certainly after it (its earliest
+    possible date is later) is dropped. An unknown date is not a date after the cut-off."""
+    death = pd.to_datetime(victims["date_death_min"], errors="raise")
     after = death > pd.Timestamp(params.cutoff_date)
     for vid in victims.loc[after, "victim_id"]:
         log.decision("select_cutoff", "drop", f"died after the cut-off {params.cutoff_date}", ref=vid)
     log.counts("select_cutoff", len(victims), int((~after).sum()), "persons",
-               f"cutoff_date={params.cutoff_date}; {int(death.isna().sum())} person(s) with unknown death date kept")
+               f"cutoff_date={params.cutoff_date}; {int(death.isna().sum())} person(s) with no lower bound on the death "
+               "date kept")
     return victims[~after].reset_index(drop=True)
 
 
@@ -80,11 +81,17 @@ def build(raw_dir=None, params: Params | None = None) -> Register:
     log.counts("sources.read", len(mentions_raw), len(mentions_raw), "mention rows",
                f"{len(srcs)} sources, {len(counts)} aggregate counts, {len(events_raw)} events read")
 
+    events = events_mod.build(events_raw, hand.read("events"), srcs, log)
     mentions = select_sources(mentions_raw, params, log)
     clean = clean_mentions(mentions, srcs, places.build_gazetteer(raw_dir), log, "data/raw/casualties/mentions.csv")
-    linked, match_report = link.link(clean, log, events=events_raw)
-    events = link.event_table(events_raw)
-    victims_all = conflicts.derive_context(conflicts.resolve(linked, log), events, log)
+    clean["event_id"] = events_mod.assign(clean, events)
+    clean = hand.apply_mention_codings(clean, hand.read("mention_codings"), log)
+    linked, match_report = link.link(clean, log)
+    victims_all = conflicts.derive_context(conflicts.resolve(linked, log), events, log, linked)
+    victims_all = events_mod.detach(conflicts.context_agrees_with_cause(victims_all, log), events, log)
+    victims_all = events_mod.place_from_event(victims_all, events, log)
+    bounds = hand.date_bounds_by_person(hand.read("date_bounds"), linked)
+    victims_all = intervals.add_bounds(victims_all, linked, events, bounds, log)
     identified = select_cutoff(victims_all, params, log)
     recon = reconcile.reconcile(identified, counts, log, srcs)
     register = reconcile.add_unidentified(identified, counts, params.cutoff_date, log, srcs)

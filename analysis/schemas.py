@@ -30,6 +30,8 @@ VICTIMS = pa.DataFrameSchema(
         "sex": Column(str, _codes(vocab.SEX)),
         "date_injury": _opt(str, Check.str_matches(DATE)),
         "date_death": _opt(str, Check.str_matches(DATE)),
+        **{f"date_{w}_{side}": _opt(str, Check.str_matches(DATE))
+           for w in ("injury", "death") for side in ("min", "max")},
         "ubigeo_dep": _opt(str, Check.str_matches(r"^(0[1-9]|1\d|2[0-5])$")),
         "department": _opt(str),
         "ubigeo_prov": _opt(str, Check.str_matches(r"^\d{4}$")),
@@ -97,6 +99,31 @@ EVENTS = pa.DataFrameSchema(
 
 SCHEMAS = {"victims": VICTIMS, "mentions_linked": MENTIONS_LINKED, "match_report": MATCH_REPORT,
            "reconciliation": RECONCILIATION, "departments": DEPARTMENTS, "events": EVENTS}
+
+
+# Column types of each table as read back from CSV (every other column stays text).
+TYPES = {
+    "victims": {"identified": "bool", "age_years": "Int64", "n_mentions": "int", "n_sources": "int"},
+    "departments": {"pop_census_2017_persons": "int"},
+    "events": {},
+}
+
+
+def coerce(name: str, df):
+    """Type a table read back as text (dtype=str, empty = missing) for validation and analysis: booleans,
+    integers and every column the schema declares as float; the rest stays text."""
+    out = df.copy()
+    for col, kind in TYPES.get(name, {}).items():
+        if col not in out:
+            continue
+        if kind == "bool":
+            out[col] = out[col].astype("string").str.lower().map({"true": True, "false": False}).astype(bool)
+        else:
+            out[col] = out[col].astype("Float64").astype("Int64" if kind == "Int64" else "int64")
+    for col, column in SCHEMAS[name].columns.items():
+        if col in out and str(column.dtype) == "float64":
+            out[col] = out[col].astype(float)
+    return out
 
 
 class SchemaError(ValueError):
