@@ -13,6 +13,7 @@ logs it (link, clean.places, events, intervals).
   events.csv               the lethal and other events as they happened: one place, one day or a stated episode
   mention_codings.csv      a coded field of one mention implied by a list heading or the article's subject
   date_bounds.csv          a bound on a person's injury or death date read in a source
+  event_counts.csv         an aggregate count that counts the dead of one event (reconciled at event level)
 """
 import re
 from pathlib import Path
@@ -45,12 +46,14 @@ SPECS = {
                "source_ids": (True, None), "evidence": (True, None), "reason": (True, None)},
     "mention_codings": {"mention_id": (True, MENTION), "field": (True, {"event_id", "context"}),
                         "value": (True, None), "evidence": (True, None), "reason": (True, None)},
+    "event_counts": {"count_id": (True, r"C\d{4}"), "event_id": (True, r"E\d{2}"), "evidence": (True, None),
+                     "reason": (True, None)},
     "date_bounds": {"mention_id": (True, MENTION), "field": (True, {"injury", "death"}),
                     "bound": (True, {"min", "max", "exact"}), "value": (True, DATE),
                     "source_id": (True, None), "evidence": (True, None), "reason": (True, None)},
 }
 UNIQUE = {"manual_links": ["mention_id"], "manual_persons": ["mention_id"], "manual_unattributed": ["mention_id"],
-          "place_aliases": ["pattern"], "events": ["event_id"], "mention_codings": ["mention_id", "field"],
+          "place_aliases": ["pattern"], "events": ["event_id"], "event_counts": ["count_id"], "mention_codings": ["mention_id", "field"],
           "date_bounds": ["mention_id", "field", "bound"]}
 
 

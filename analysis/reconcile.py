@@ -22,7 +22,6 @@ import pandas as pd
 from analysis import vocab
 
 STEP = "reconcile"
-CATEGORIES = [c for c in vocab.CONTEXT if c != "unknown"] + ["unknown", "total"]
 
 # Wording → category, first match wins (matched on vocab.fold(category_as_printed)).
 # None = not reconciled, with the reason. Subsets and characteristics come first: a count of minors,
@@ -108,115 +107,202 @@ def map_counts(counts: pd.DataFrame, sources: pd.DataFrame = None) -> pd.DataFra
     return out
 
 
-def _covered(victims: pd.DataFrame, geo: str, category: str, as_of: str) -> pd.Series:
-    """Victims a count covers: same department (any for national), same context (any for total),
-    died on or before as_of (injury date when the death date is unknown; undated rows counted)."""
+def covered(victims: pd.DataFrame, geo: str, category: str, as_of: str, event: str | None = None):
+    """(certain, possible) masks of the persons a count covers: same event (for an event count), department
+    (any for national) and context (any for total); died certainly / possibly on or before as_of (the death
+    interval of analysis.intervals: certainly = its latest bound is on or before as_of)."""
     mask = pd.Series(True, index=victims.index)
+    if event is not None:
+        mask &= victims["event_id"].eq(event).fillna(False)
     if geo != "national":
         mask &= victims["department"].eq(geo).fillna(False)
     if category != "total":
         mask &= victims["context"].eq(category).fillna(False)
-    when = victims["date_death"].fillna(victims["date_injury"])
-    dated = when.notna()
-    mask &= ~dated | (when.fillna("9999-12-31") <= as_of)
-    return mask.astype(bool)
+    certain = victims["date_death_max"].fillna("9999-12-31") <= as_of
+    possible = victims["date_death_min"].fillna("0000-01-01") <= as_of
+    return (mask & certain).astype(bool), (mask & possible).astype(bool)
 
 
-def reconcile(victims: pd.DataFrame, counts: pd.DataFrame, log, sources: pd.DataFrame = None) -> pd.DataFrame:
-    """One row per count: mapping, identified persons covered (dated / undated), gap = count − covered."""
+def event_of(counts: pd.DataFrame, event_counts: pd.DataFrame | None) -> dict:
+    """count_id → event_id for the counts a hand decision says count one event's dead."""
+    return {} if event_counts is None else dict(zip(event_counts["count_id"], event_counts["event_id"]))
+
+
+def reconcile(victims: pd.DataFrame, counts: pd.DataFrame, log, sources: pd.DataFrame = None,
+              event_counts: pd.DataFrame = None) -> pd.DataFrame:
+    """One row per count: mapping, level (event / department / national), identified persons covered
+    certainly and possibly, gap = count − certain."""
     mapped = map_counts(counts, sources)
+    ev = event_of(counts, event_counts)
     ident = victims[victims["identified"].astype(bool)]
     rows = []
     for r in mapped.to_dict("records"):
         row = {k: r[k] for k in ["count_id", "source_id", "geography", "category_as_printed", "count",
                                  "geo", "category", "as_of", "official", "reconciled", "note"]}
         row["count"] = int(r["count"])
+        row["event_id"] = ev.get(r["count_id"], pd.NA)
+        row["level"] = "event" if r["count_id"] in ev else ("national" if r["geo"] == "national" else "department")
         if r["reconciled"]:
-            cov = _covered(ident, r["geo"], r["category"], r["as_of"])
-            undated = ident["date_death"].isna() & ident["date_injury"].isna()
-            row["identified"] = int(cov.sum())
-            row["identified_undated"] = int((cov & undated).sum())
+            cat = "clash" if r["count_id"] in ev else r["category"]
+            cert, poss = covered(ident, r["geo"], cat, r["as_of"], ev.get(r["count_id"]))
+            row["identified"] = int(cert.sum())
+            row["identified_possible"] = int(poss.sum())
             row["gap"] = row["count"] - row["identified"]
         else:
-            row["identified"] = row["identified_undated"] = row["gap"] = pd.NA
+            row["identified"] = row["identified_possible"] = row["gap"] = pd.NA
             log.decision(STEP, "unreconciled", f"{r['count_id']} '{r['category_as_printed']}': {r['note']}",
                          ref=r["count_id"])
         rows.append(row)
     out = pd.DataFrame(rows)
-    for c in ["identified", "identified_undated", "gap"]:
+    for c in ["identified", "identified_possible", "gap"]:
         out[c] = out[c].astype("Int64")
     log.counts(STEP, len(counts), int(out["reconciled"].sum()), unit="count rows",
-               note=f"{int(out['official'].sum())} official (Defensoría) rows")
+               note=f"{int(out['official'].sum())} official (Defensoría) rows; {len(ev)} event count(s)")
     return out
 
 
-def official_snapshot(counts: pd.DataFrame, cutoff: str, sources: pd.DataFrame = None):
-    """(level, cells): the Defensoría cells the identity is enforced on at `cutoff`: the latest
-    official as_of ≤ cutoff; department totals if that snapshot has them, else national × context."""
+def official_cells(counts: pd.DataFrame, cutoff: str, sources: pd.DataFrame = None) -> dict:
+    """level → Defensoría cells at `cutoff`: 'national' = context cells (and deaths listed apart) of the latest
+    official snapshot; 'department' = department totals of the latest snapshot that has them (the December
+    breakdowns), when that is the latest snapshot."""
     m = map_counts(counts, sources)
     off = m[m["official"] & m["as_of"].le(cutoff).fillna(False)]
     if off.empty:
         raise ValueError(f"reconcile: no official (Defensoría) count on or before {cutoff}")
     snap = off[off["as_of"] == off["as_of"].max()]
+    national = snap[(snap["geo"] == "national") & (snap["category"] != "total")]
+    apart = snap[(snap["geo"] != "national") & (snap["category"] != "total")]
     dep = snap[(snap["geo"] != "national") & (snap["category"] == "total")]
-    if not dep.empty:
-        return "department", dep
-    # national contexts plus any death the snapshot lists apart (e.g. the La Libertad woman)
-    return "national_context", snap[snap["category"] != "total"]
+    return {"national": pd.concat([national, apart]), "department": dep}
+
+
+def event_counts_until(counts: pd.DataFrame, cutoff: str, event_counts, sources=None) -> pd.DataFrame:
+    """Every event count on or before `cutoff`, in date order: an unidentified record takes the window of the
+    earliest count that requires it."""
+    ev = event_of(counts, event_counts)
+    m = map_counts(counts, sources)
+    m = m[m["count_id"].isin(ev) & m["as_of"].le(cutoff).fillna(False)].copy()
+    m["event_id"] = m["count_id"].map(ev)
+    return m.sort_values(["as_of", "count_id"])
+
+
+def _unidentified(count_row, k, columns, *, context, department=pd.NA, event=None, window=(None, None), level):
+    """One unidentified record: only what its count (and, for an event count, the event) states."""
+    rec = {c: pd.NA for c in columns}
+    lo, hi = window
+    rec.update({"victim_id": f"U-{count_row['count_id']}-{k}", "identified": False, "name_status": "unidentified",
+                "department": department, "context": context, "event_id": event if event else pd.NA,
+                "sex": "unknown", "cause": "unknown", "wound": "unknown", "force": "unknown",
+                "unidentified_basis": f"{count_row['count_id']} ({level})", "count_source_id": count_row["source_id"],
+                "count_as_of": count_row["as_of"], "n_mentions": 0, "n_sources": 0, "conflict_fields": "",
+                "context_basis": f"stated by count {count_row['count_id']}",
+                "date_death_min": lo, "date_death_min_basis": f"event {event} window" if lo else pd.NA,
+                "date_death_max": hi, "date_death_max_basis": f"as of count {count_row['count_id']}" if hi else pd.NA,
+                "date_injury_min": lo, "date_injury_min_basis": f"event {event} window" if lo else pd.NA,
+                "date_injury_max": hi, "date_injury_max_basis": f"as of count {count_row['count_id']}" if hi else pd.NA})
+    return rec
+
+
+def snapshot_dates(counts, cutoff, sources=None) -> list:
+    """as_of dates of the official snapshots on or before `cutoff`, in order."""
+    m = map_counts(counts, sources)
+    return sorted(m.loc[m["official"] & m["as_of"].le(cutoff).fillna(False), "as_of"].unique())
+
+
+def _gap(ident, new, columns, r, log) -> int:
+    """Deaths of cell `r` beyond every person (identified, or an unidentified record already placed) who
+    possibly falls in it; a negative gap is logged as more persons than the count."""
+    so_far = pd.concat([ident, pd.DataFrame(new, columns=columns)], ignore_index=True)
+    _, poss = covered(so_far, r["geo"], r["category"], r["as_of"])
+    gap = int(r["count"]) - int(poss.sum())
+    if gap < 0 and log is not None:
+        log.decision(STEP, "unresolved", f"{r['count_id']}: {-gap} more persons possibly covered than the "
+                     f"official count {r['count']} ({r['geo']}, {r['category']}, {r['as_of']})", ref=r["count_id"])
+    return max(gap, 0)
+
+
+def _only_unexplained_context(ident, new, columns, national) -> str:
+    """The context of a department total's unidentified deaths: the one context whose national cell in the same
+    snapshot has deaths no person explains; 'unknown' when none or several do."""
+    open_ctx = [r["category"] for r in national.to_dict("records")
+                if r["geo"] == "national" and _gap(ident, new, columns, r, None) > 0]
+    return open_ctx[0] if len(open_ctx) == 1 else "unknown"
 
 
 def add_unidentified(victims: pd.DataFrame, counts: pd.DataFrame, cutoff: str, log=None,
-                     sources: pd.DataFrame = None) -> pd.DataFrame:
-    """victims + unidentified records (identified False, victim_id 'U-<count_id>-<k>') so that the
-    official cells at `cutoff` equal identified + unidentified. A record carries only what its count
-    states (department or national, context or unknown, as_of, source_id, count_id)."""
-    level, cells = official_snapshot(counts, cutoff, sources)
+                     sources: pd.DataFrame = None, event_counts: pd.DataFrame = None,
+                     events: pd.DataFrame = None) -> pd.DataFrame:
+    """victims + unidentified records for deaths known only from counts, placed at the finest level a count
+    publishes: event counts first (the record inherits the event's department, province and start, and dies on
+    or before the day of the earliest count that requires it), then the Defensoría's department totals of every
+    snapshot (context: the one context its national breakdown leaves unexplained), then the national × context
+    cells of the latest snapshot for what the finer levels leave. A record is added only where the count
+    exceeds every person who possibly falls in its cell."""
     ident = victims[victims["identified"].astype(bool)]
+    ev = {} if events is None else events.set_index("event_id").to_dict("index")
     new = []
-    for r in cells.sort_values("count_id").to_dict("records"):
-        gap = int(r["count"]) - int(_covered(ident, r["geo"], r["category"], r["as_of"]).sum())
-        if gap < 0 and log is not None:
-            log.decision(STEP, "unresolved", f"{r['count_id']}: {-gap} more identified persons than the "
-                         f"official count {r['count']} ({r['geo']}, {r['category']}, {r['as_of']})", ref=r["count_id"])
-        for k in range(1, max(gap, 0) + 1):
-            rec = {c: pd.NA for c in victims.columns}
-            rec.update({"victim_id": f"U-{r['count_id']}-{k}", "identified": False, "name_status": "unidentified",
-                        "department": r["geo"] if r["geo"] != "national" else pd.NA,
-                        "context": r["category"] if r["category"] != "total" else "unknown",
-                        # nothing but what the count states: every coded fact is unknown
-                        "sex": "unknown", "cause": "unknown", "wound": "unknown", "force": "unknown",
-                        "unidentified_basis": r["count_id"], "count_source_id": r["source_id"],
-                        "count_as_of": r["as_of"], "n_mentions": 0, "n_sources": 0, "conflict_fields": ""})
+    for r in event_counts_until(counts, cutoff, event_counts, sources).to_dict("records"):
+        e = ev.get(r["event_id"], {})
+        so_far = pd.concat([ident, pd.DataFrame(new, columns=victims.columns)], ignore_index=True)
+        _, poss = covered(so_far, r["geo"], "clash", r["as_of"], r["event_id"])
+        for k in range(1, int(r["count"]) - int(poss.sum()) + 1):
+            rec = _unidentified(r, k, victims.columns, context="clash", department=e.get("department", pd.NA),
+                                event=r["event_id"], window=(e.get("date_start"), r["as_of"]), level="event")
+            rec["province"] = e.get("province", pd.NA)
             new.append(rec)
-        if log is not None and gap > 0:
-            log.decision(STEP, "unidentified", f"{gap} unidentified record(s) from {r['count_id']} "
-                         f"({r['geo']}, {r['category']}, as of {r['as_of']}, level {level})", ref=r["count_id"])
+    for d in snapshot_dates(counts, cutoff, sources):
+        cells = official_cells(counts, d, sources)
+        for r in cells["department"].sort_values("count_id").to_dict("records"):
+            gap = _gap(ident, new, victims.columns, r, log)
+            ctx = _only_unexplained_context(ident, new, victims.columns, cells["national"])
+            for k in range(1, gap + 1):
+                new.append(_unidentified(r, k, victims.columns, context=ctx, department=r["geo"],
+                                         window=(None, r["as_of"]), level="department"))
+    for r in official_cells(counts, cutoff, sources)["national"].sort_values("count_id").to_dict("records"):
+        gap = _gap(ident, new, victims.columns, r, log)
+        ctx = r["category"] if r["category"] != "total" else "unknown"
+        dep = r["geo"] if r["geo"] != "national" else pd.NA
+        for k in range(1, gap + 1):
+            new.append(_unidentified(r, k, victims.columns, context=ctx, department=dep,
+                                     window=(None, r["as_of"]), level="national"))
+    if log is not None:
+        for rec in new:
+            log.decision(STEP, "unidentified", f"{rec['victim_id']}: {rec['unidentified_basis']}, context "
+                         f"{rec['context']}, department {rec['department']}, event {rec['event_id']}",
+                         ref=rec["victim_id"])
     if not new:
         return victims.copy()
     add = pd.DataFrame(new, columns=victims.columns)
     out = pd.concat([victims, add.astype(victims.dtypes.to_dict(), errors="ignore")], ignore_index=True)
     if log is not None:
-        log.counts(STEP, len(victims), len(out), unit="persons",
-                   note=f"{len(add)} unidentified records at cut-off {cutoff} ({level})")
+        log.counts(STEP, len(victims), len(out), unit="persons", note=f"{len(add)} unidentified records at cut-off {cutoff}")
     return out
 
 
-def check_identity(register: pd.DataFrame, counts: pd.DataFrame, cutoff: str,
-                   sources: pd.DataFrame = None) -> pd.DataFrame:
-    """Table the notebook shows: per official cell, count, identified, unidentified, total, holds.
-    Unidentified records match a cell by their count's geography and context."""
-    level, cells = official_snapshot(counts, cutoff, sources)
+def check_identity(register: pd.DataFrame, counts: pd.DataFrame, cutoff: str, sources: pd.DataFrame = None,
+                   event_counts: pd.DataFrame = None) -> pd.DataFrame:
+    """Per published cell on or before `cutoff` (every event count, and every Defensoría snapshot's department
+    totals and national × context cells): the count, identified persons certainly and possibly covered,
+    unidentified records certainly covered, and whether count = identified + unidentified holds exactly (with
+    the certain persons), within the possible ones, or not."""
     ident = register[register["identified"].astype(bool)]
     unid = register[~register["identified"].astype(bool)]
+    cells = [("event", r) for r in event_counts_until(counts, cutoff, event_counts, sources).to_dict("records")]
+    for d in snapshot_dates(counts, cutoff, sources):
+        off = official_cells(counts, d, sources)
+        cells += [(lvl, r) for lvl in ("department", "national") for r in off[lvl].sort_values("count_id").to_dict("records")]
     rows = []
-    for r in cells.sort_values("count_id").to_dict("records"):
-        n_id = int(_covered(ident, r["geo"], r["category"], r["as_of"]).sum())
-        geo_ok = unid["department"].isna() if r["geo"] == "national" else unid["department"].eq(r["geo"]).fillna(False)
-        ctx_ok = unid["context"].eq(r["category"] if r["category"] != "total" else "unknown").fillna(False)
-        n_un = int((geo_ok & ctx_ok & unid["count_as_of"].le(r["as_of"]).fillna(False)).sum())
-        rows.append({"level": level, "count_id": r["count_id"], "geo": r["geo"], "category": r["category"],
-                     "as_of": r["as_of"], "official_count": int(r["count"]), "identified": n_id,
-                     "unidentified": n_un, "total": n_id + n_un,
-                     "excess_identified": max(n_id - int(r["count"]), 0),
-                     "holds": n_id + n_un == int(r["count"])})
+    for level, r in cells:
+        event = r.get("event_id") if level == "event" else None
+        cat = "clash" if level == "event" else r["category"]
+        cert, poss = covered(ident, r["geo"], cat, r["as_of"], event)
+        u_cert, u_poss = covered(unid, r["geo"], cat, r["as_of"], event)
+        n_c, n_p = int(cert.sum()) + int(u_cert.sum()), int(poss.sum()) + int(u_poss.sum())
+        count = int(r["count"])
+        rows.append({"level": level, "count_id": r["count_id"], "event_id": event or pd.NA, "geo": r["geo"],
+                     "category": cat, "as_of": r["as_of"], "official": bool(r["official"]), "count": count,
+                     "identified_certain": int(cert.sum()), "identified_possible": int(poss.sum()),
+                     "unidentified_certain": int(u_cert.sum()), "unidentified_possible": int(u_poss.sum()),
+                     "total_certain": n_c, "total_possible": n_p,
+                     "holds": "exactly" if n_c == count else ("within possible" if n_c <= count <= n_p else "no")})
     return pd.DataFrame(rows)

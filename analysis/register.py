@@ -93,9 +93,10 @@ def build(raw_dir=None, params: Params | None = None) -> Register:
     bounds = hand.date_bounds_by_person(hand.read("date_bounds"), linked)
     victims_all = intervals.add_bounds(victims_all, linked, events, bounds, log)
     identified = select_cutoff(victims_all, params, log)
-    recon = reconcile.reconcile(identified, counts, log, srcs)
-    register = reconcile.add_unidentified(identified, counts, params.cutoff_date, log, srcs)
-    identity = reconcile.check_identity(register, counts, params.cutoff_date, srcs)
+    event_counts = hand.read("event_counts")
+    recon = reconcile.reconcile(identified, counts, log, srcs, event_counts)
+    register = reconcile.add_unidentified(identified, counts, params.cutoff_date, log, srcs, event_counts, events)
+    identity = reconcile.check_identity(register, counts, params.cutoff_date, srcs, event_counts)
     victims = select_contexts(register, params, log)
     departments = covariates.build_departments(
         covariates.read_units(raw_dir / "covariates/departments.csv", "data/raw/covariates/departments.csv"),
