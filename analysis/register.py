@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import codebook, conflicts, covariates, events as events_mod, hand, intervals, link, manifest, paths, reconcile, schemas, sources
+from . import (codebook, conflicts, covariates, events as events_mod, hand, intervals, link, manifest, paths,
+               privacy, reconcile, schemas, sources)
 from .clean import places
 from .clean.mentions import clean_mentions
 from .io import staged_dir, write_csv_atomic, write_text_atomic
@@ -32,6 +33,7 @@ class Register:
     tables: dict
     log: StepLog
     params: Params
+    protected: tuple = ()   # privacy.Protected persons, from every source
 
 
 def select_sources(mentions, params: Params, log: StepLog) -> pd.DataFrame:
@@ -111,8 +113,11 @@ def build(raw_dir=None, params: Params | None = None) -> Register:
         "departments": departments,
         "events": events,
     }
-    tables = schemas.validate_all(tables, srcs)
-    return Register(tables, log, params)
+    # Minors: text leaves the register masked; protection is judged on every source, whatever the parameters.
+    every_row = not params.exclude_sources and params.include_paraphrase
+    protected = privacy.protected_persons(linked, victims_all) if every_row else privacy.protected_from_raw(raw_dir)
+    tables = schemas.validate_all(privacy.mask_register(tables, log, protected), srcs)
+    return Register(tables, log, params, protected)
 
 
 def write(register: Register, out_dir=None) -> list:
