@@ -55,7 +55,7 @@ def test_printed_names_replaced_by_initials(reg):
     assert m.loc["M0235", "name_raw"] == "Jhamileth N. A."             # Yamilet Aroquipa Hancco
     assert m.loc["M0313", "name_raw"] == "Elmer Z. L. H."
     assert m.loc["M0313", "name_forms"] == "ELMER Z L H"               # normalised columns stay normalised
-    ev = reg.tables["events"].set_index("event_label")["deaths_civilians"]
+    ev = reg.tables["events"]["deaths_civilians"].dropna()
     assert any("1 (Brayan A. J., 15) on 12 Jan" in v for v in ev)
     assert any(v.startswith("4 named (D.A.Q. 15; Beckham Romario Quispe Garfias 18") for v in ev)
 
