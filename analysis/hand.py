@@ -123,10 +123,15 @@ def apply_mention_codings(mentions: pd.DataFrame, codings: pd.DataFrame, log) ->
     return out
 
 
-def date_bounds_by_person(bounds: pd.DataFrame, linked: pd.DataFrame) -> pd.DataFrame:
-    """data/hand/date_bounds.csv rows with the victim_id of their mention (rows of unlinked mentions fail)."""
+def date_bounds_by_person(bounds: pd.DataFrame, linked: pd.DataFrame, log) -> pd.DataFrame:
+    """data/hand/date_bounds.csv rows with the victim_id of their mention. A row whose mention the parameters
+    left out (source selection) is logged as not applied; a row whose mention is in use but not linked to a
+    person fails."""
     person = dict(zip(linked["mention_id"], linked["victim_id"]))
-    out = bounds.copy()
+    in_use = bounds["mention_id"].isin(person)
+    for mid in bounds.loc[~in_use, "mention_id"]:
+        log.decision("hand", "not applied", f"{mid} date bound: mention not in use (source selection)", ref=mid)
+    out = bounds[in_use].copy()
     out["victim_id"] = out["mention_id"].map(person)
     missing = out[out["victim_id"].isna()]
     if not missing.empty:

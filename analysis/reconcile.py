@@ -255,6 +255,12 @@ def add_unidentified(victims: pd.DataFrame, counts: pd.DataFrame, cutoff: str, l
         for r in cells["department"].sort_values("count_id").to_dict("records"):
             gap = _gap(ident, new, victims.columns, r, log)
             ctx = _only_unexplained_context(ident, new, victims.columns, cells["national"])
+            if gap and ctx == "unknown":
+                if log is not None:
+                    log.decision(STEP, "not placed", f"{r['count_id']}: {gap} death(s) in {r['geo']} beyond the persons "
+                                 "known, but the snapshot's national breakdown cannot tell their context: left to the "
+                                 "national × context cells", ref=r["count_id"])
+                continue
             for k in range(1, gap + 1):
                 new.append(_unidentified(r, k, victims.columns, context=ctx, department=r["geo"],
                                          window=(None, r["as_of"]), level="department"))

@@ -92,7 +92,7 @@ def build(raw_dir=None, params: Params | None = None) -> Register:
     victims_all = conflicts.derive_context(conflicts.resolve(linked, log), events, log, linked)
     victims_all = events_mod.detach(conflicts.context_agrees_with_cause(victims_all, log), events, log)
     victims_all = events_mod.place_from_event(victims_all, events, log)
-    bounds = hand.date_bounds_by_person(hand.read("date_bounds"), linked)
+    bounds = hand.date_bounds_by_person(hand.read("date_bounds"), linked, log)
     victims_all = intervals.add_bounds(victims_all, linked, events, bounds, log)
     identified = select_cutoff(victims_all, params, log)
     event_counts = hand.read("event_counts")

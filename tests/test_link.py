@@ -140,19 +140,24 @@ def test_manual_table_refers_to_real_mentions():
     from analysis import paths
     raw = pd.read_csv(paths.RAW / "casualties" / "mentions.csv", dtype=str, keep_default_na=False)
     ids = set(raw["mention_id"])
-    for mid, anchor, why in link.MANUAL_LINKS:
+    for mid, anchor, why in link.load_manual_links():
         assert mid in ids and anchor in ids and why
-    assert set(link.MANUAL_UNATTRIBUTED) <= ids
+    assert set(link.load_manual_unattributed()) <= ids
 
 
 def test_assign_events_by_department_and_date():
-    events = pd.read_csv(__import__("analysis.paths", fromlist=["RAW"]).RAW / "context" / "events.csv",
-                         dtype=str, keep_default_na=False)
-    df = frame([row("M0089", "x", "A B", death="2022-12-21"), row("M0999", "y", "A B", dep="21", death="2023-02-20"),
+    from analysis import events as events_mod, hand, paths, sources
+    from analysis.steplog import StepLog
+    events = events_mod.build(sources.read_events(paths.RAW / "context" / "events.csv"), hand.read("events"),
+                              sources.read_sources(paths.RAW / "casualties" / "sources.csv"), StepLog())
+    df = frame([row("M0089", "x", "A B", death="2022-12-17"), row("M0999", "y", "A B", dep="21", death="2023-02-20"),
                 row("M0998", "z", "A B", dep=None)])
-    ev = link.assign_events(df, events)
-    assert ev.tolist()[0] == "E05"   # Ayacucho 15-21 Dec
+    df["context"] = "clash"
+    ev = events_mod.assign(df, events)
+    assert ev.iloc[0] == "E05"       # Ayacucho 15 Dec; a death two days later is within the tolerance
     assert pd.isna(ev.iloc[1]) and pd.isna(ev.iloc[2])
+    df["context"] = "blockade"       # a blockade death never joins a clash event
+    assert events_mod.assign(df, events).isna().all()
 
 
 def test_manual_tables_name_real_mentions():
@@ -160,7 +165,7 @@ def test_manual_tables_name_real_mentions():
     link() skips, with a log entry, manual links whose mentions a source selection removed)."""
     from analysis import link, paths, sources
     raw = set(sources.read_mentions(paths.RAW / "casualties/mentions.csv")["mention_id"])
-    cited = {x for mid, anchor, _ in link.MANUAL_LINKS for x in (mid, anchor)}
-    cited |= {p for p, _ in link.MANUAL_PERSONS} | set(link.MANUAL_UNATTRIBUTED)
-    cited |= {x for p, q, _ in link.CANNOT_LINK for x in (p, q)}
+    cited = {x for mid, anchor, _ in link.load_manual_links() for x in (mid, anchor)}
+    cited |= {p for p, _ in link.load_manual_persons()} | set(link.load_manual_unattributed())
+    cited |= {x for p, q, _ in link.load_cannot_link() for x in (p, q)}
     assert cited <= raw, sorted(cited - raw)

@@ -4,6 +4,7 @@ import pytest
 
 from analysis import paths, reconcile
 from analysis.conflicts import VICTIM_COLUMNS
+from analysis.intervals import BOUND_COLUMNS
 from analysis.sources import read_aggregate_counts, read_sources
 from analysis.steplog import StepLog
 
@@ -23,10 +24,11 @@ def sources():
 def victims(rows):
     recs = []
     for vid, dep, ctx, death in rows:
-        r = {c: pd.NA for c in VICTIM_COLUMNS}
-        r.update(victim_id=vid, identified=True, department=dep, context=ctx, date_death=death, date_injury=pd.NA)
+        r = {c: pd.NA for c in VICTIM_COLUMNS + BOUND_COLUMNS}
+        r.update(victim_id=vid, identified=True, department=dep, context=ctx, date_death=death, date_injury=pd.NA,
+                 date_death_min=death, date_death_max=death)
         recs.append(r)
-    return pd.DataFrame(recs, columns=VICTIM_COLUMNS)
+    return pd.DataFrame(recs, columns=VICTIM_COLUMNS + BOUND_COLUMNS)
 
 
 REG = victims([("V0001", "Apurímac", "clash", "2022-12-11"), ("V0089", "Ayacucho", "clash", "2022-12-21"),
@@ -60,24 +62,19 @@ def test_reconcile_counts_and_logs_unmapped(counts, sources):
 def test_identity_after_unidentified_records(counts, sources, cutoff):
     log = StepLog()
     reg = reconcile.add_unidentified(REG, counts, cutoff, log, sources)
-    level, cells = reconcile.official_snapshot(counts, cutoff, sources)
+    cells = reconcile.official_cells(counts, cutoff, sources)["national"]
     unid = reg[~reg["identified"].astype(bool)]
     assert unid["victim_id"].str.match(r"^U-C\d{4}-\d+$").all()
     assert unid[["age_years", "display_name", "date_death"]].isna().all().all()
     # coded facts the count does not state are the value "unknown", not blanks
     assert (unid[["sex", "cause", "wound", "force"]] == "unknown").all().all()
-    # independent check: identified persons dead by as_of + unidentified records, grouped by cell
+    # independent check: every national cell of the latest snapshot = persons of its context dead by as_of
     for c in cells.to_dict("records"):
-        if level == "department":
-            n_id = (reg["identified"] & reg["department"].eq(c["geo"]) & (reg["date_death"] <= c["as_of"])).sum()
-            n_un = (unid["department"] == c["geo"]).sum()
-        else:
-            geo_ok = reg["department"].isna() if c["geo"] == "national" else reg["department"].eq(c["geo"])
-            n_id = (reg["identified"] & reg["context"].eq(c["category"]) & (reg["date_death"] <= c["as_of"])
-                    & (True if c["geo"] == "national" else reg["department"].eq(c["geo"]))).sum()
-            n_un = (unid["context"].eq(c["category"]) & geo_ok[unid.index]).sum()
-        assert n_id + n_un == int(c["count"]), c["count_id"]
+        geo = True if c["geo"] == "national" else reg["department"].eq(c["geo"])
+        n = (reg["context"].eq(c["category"]) & reg["date_death_max"].le(c["as_of"]) & geo).sum()
+        assert n == int(c["count"]), c["count_id"]
     table = reconcile.check_identity(reg, counts, cutoff, sources)
-    assert table["holds"].all() and len(table) == len(cells)
+    latest = table[(table["level"] == "national") & (table["as_of"] == table["as_of"].max())]
+    assert (latest["holds"] == "exactly").all() and len(latest) == len(cells)
     by = unid.groupby("unidentified_basis").size()
     assert int(by.sum()) == len(unid)
