@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import (codebook, conflicts, covariates, events as events_mod, hand, intervals, link, manifest, paths,
-               privacy, reconcile, schemas, sources)
+               privacy, reconcile, schemas, scope, sources)
 from .clean import places
 from .clean.mentions import clean_mentions
 from .io import staged_dir, write_csv_atomic, write_text_atomic
@@ -154,6 +154,17 @@ def summary(register: Register) -> dict:
                                   "unnamed mention rows that cannot be attributed to one person"),
         "persons_with_conflict": (int((v["conflict_fields"].fillna("") != "").sum()), "person",
                                   "identified persons with at least one field on which sources disagree"),
+        "persons_death_date_stated": (int(v["date_death"].notna().sum()), "person",
+                                      "persons whose date of death a source states (a point)"),
+        "persons_death_date_interval": (int((v["date_death"].isna() & v["date_death_max"].notna()).sum()), "person",
+                                        "persons whose death date no source states but the evidence bounds "
+                                        "(analysis/intervals.py)"),
+        "persons_death_date_unbounded": (int(v["date_death_max"].isna().sum()), "person",
+                                         "persons with no upper bound on the date of death"),
+        "persons_without_department": (int(v["department"].isna().sum()), "person",
+                                       "persons (identified or not) with no department"),
+        "clash_without_department": (int((v["department"].isna() & v["context"].eq("clash")).sum()), "person",
+                                     "clash deaths with no department"),
     }
 
 
@@ -181,8 +192,25 @@ def _true(s: pd.Series) -> pd.Series:
 
 
 def identity_text(identity: pd.DataFrame) -> str:
-    level = identity["level"].iloc[0]
-    total = int(identity["official_count"].sum())
-    return (f"The identity holds at the **{level}** level of the latest official snapshot "
-            f"(as of {identity['as_of'].max()}): {total} deaths = {int(identity['identified'].sum())} identified "
-            f"+ {int(identity['unidentified'].sum())} unidentified.")
+    """One paragraph on the identity: the latest official snapshot's cells, then the event counts."""
+    nat = identity[identity["level"] == "national"]
+    latest = nat[nat["as_of"] == nat["as_of"].max()]
+    exact = int((latest["holds"] == "exactly").sum())
+    events = identity[identity["level"] == "event"]
+    ev_text = "; ".join(f"{r.count_id} ({r.event_id}, as of {r.as_of}): published {r.count}, "
+                        f"{r.total_certain} certain, up to {r.total_possible} possible"
+                        for r in events.itertuples())
+    return (f"At the latest official snapshot (as of {latest['as_of'].max()}) the identity holds exactly in "
+            f"**{exact} of {len(latest)}** national cells: {int(latest['count'].sum())} deaths = "
+            f"{int(latest['identified_certain'].sum())} identified + {int(latest['unidentified_certain'].sum())} "
+            f"unidentified. Event counts: {ev_text or 'none'}.")
+
+
+def scope_counts(victims: pd.DataFrame, dates, contexts=("clash", "blockade", "police_officer")) -> pd.DataFrame:
+    """Certain and possible persons per context on or before each date (the register's coverage over time)."""
+    rows = []
+    for d in dates:
+        for ctx in contexts:
+            sel = scope.select(victims, scope.Scope(contexts=(ctx,), end=d))
+            rows.append({"as_of": d, "context": ctx, "certain": len(sel.certain), "possible": len(sel.possible)})
+    return pd.DataFrame(rows)
