@@ -23,6 +23,11 @@ Decision rule of `score_pair` (why the thresholds):
   other form, ages do not conflict, and it matches exactly one person in its block (else: ambiguous).
 Unnamed mentions ("un menor de 15 años", "NN") carry no name evidence: they are attributed only by the
 manual table, with the evidence written beside each entry; unlisted ones stay "unattributed".
+
+Blocking (why it loses no merge): every accepted match above needs at least one token pair to agree (an
+initial with a first letter, or two words scoring >= TOKEN_MATCH), so only mentions sharing a name key in
+one department are paired (`_name_keys`); mentions identical on every linkage field (reprints of one list)
+are joined to their first mention before pairing (`_join_identical`). The cleaning log gives the counts.
 """
 import re
 from dataclasses import dataclass
