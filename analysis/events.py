@@ -83,10 +83,15 @@ def assign(mentions: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     contains the mention's dates when known. NA when none or several fit (a hand coding may then decide)."""
     lethal = events[events["has_deaths"]].to_dict("records")
     tol = pd.Timedelta(days=DATE_TOLERANCE_DAYS)
+    fields = ["department", "province", "date_injury", "date_death", "context"]
+    memo = {}   # mentions equal on these fields fit the same events (reprinted lists repeat them)
     out = []
-    for row in mentions.to_dict("records"):
-        fits = [e["event_id"] for e in lethal if vocab.is_known(row.get("department")) and _fits(row, e, tol)]
-        out.append(fits[0] if len(fits) == 1 else pd.NA)
+    for row in mentions.reindex(columns=fields).to_dict("records"):
+        key = tuple(v if vocab.is_known(v) else None for v in row.values())
+        if key not in memo:
+            fits = [e["event_id"] for e in lethal if vocab.is_known(row.get("department")) and _fits(row, e, tol)]
+            memo[key] = fits[0] if len(fits) == 1 else pd.NA
+        out.append(memo[key])
     return pd.Series(out, index=mentions.index, name="event_id", dtype="string")
 
 

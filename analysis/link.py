@@ -23,9 +23,15 @@ Decision rule of `score_pair` (why the thresholds):
   other form, ages do not conflict, and it matches exactly one person in its block (else: ambiguous).
 Unnamed mentions ("un menor de 15 años", "NN") carry no name evidence: they are attributed only by the
 manual table, with the evidence written beside each entry; unlisted ones stay "unattributed".
+
+Blocking (why it loses no merge): every accepted match above needs at least one token pair to agree (an
+initial with a first letter, or two words scoring >= TOKEN_MATCH), so only mentions sharing a name key in
+one department are paired (`_name_keys`); mentions identical on every linkage field (reprints of one list)
+are joined to their first mention before pairing (`_join_identical`). The cleaning log gives the counts.
 """
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -73,8 +79,14 @@ def _forms(value) -> list:
     clean.names.comparison_key maps the sources' known spelling variants to one key."""
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return []
-    keys = [comparison_key(f).split() for f in str(value).split(SEP) if f.strip()]
-    return [k for k in keys if k and k != ["NN"]]
+    return [list(k) for k in _form_keys(str(value))]
+
+
+@lru_cache(maxsize=None)
+def _form_keys(value: str) -> tuple:
+    """Cached: reprints repeat the same name forms many times."""
+    keys = [tuple(comparison_key(f).split()) for f in value.split(SEP) if f.strip()]
+    return tuple(k for k in keys if k and k != ("NN",))
 
 
 def _is_initial(token: str) -> bool:
@@ -95,27 +107,83 @@ def _conflict(a, b) -> bool:
     return _known(a) and _known(b) and a != b
 
 
-def candidate_pairs(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Pairs of named mentions worth scoring: different sources, no conflicting department or event,
-    dates (when both known) within DATE_TOLERANCE_DAYS. Missing values compare as unknown."""
+def _opening_keys(word: str) -> set:
+    """The first three letters with one deleted (a two-letter word is its own key)."""
+    head = word[:3]
+    return {head[:k] + head[k + 1:] for k in range(3)} if len(head) == 3 else {head}
+
+
+def _name_keys(forms: list) -> set:
+    """Blocking keys of a mention's name forms. Every accepted match needs agreement of at least one token
+    pair (module docstring): an initial equal to the first letter of a token ('i' meets 'l' keys), or two
+    words scoring >= TOKEN_MATCH. Word keys are the first three letters with one of them deleted, so two
+    words share a key when their openings differ by at most one edit: Elmer/Helmer, Jhonatan/Jonatan,
+    Cristian/Kristian ('w' keys)."""
+    keys = set()
+    for form in forms:
+        for t in form:
+            keys.add(("l", t[0]))
+            if _is_initial(t):
+                keys.add(("i", t[0]))
+            else:
+                keys.update(("w", k) for k in _opening_keys(t))
+    return keys
+
+
+def _pairs_between(left: dict, right: dict, out: set) -> None:
+    """Index pairs (i, j), i in left[dep] and j in right[dep'], where the departments agree or one is
+    unknown ('*'); unordered, without self-pairs."""
+    for dep, ls in left.items():
+        targets = list(right.values()) if dep == "*" else [right.get(dep, []), right.get("*", [])]
+        for rs in targets:
+            out.update((i, j) if i < j else (j, i) for i in ls for j in rs if i != j)
+
+
+def _blocked_pairs(rows: list, forms: list) -> set:
+    """Pairs of row indices sharing a blocking key inside a department (unknown departments meet all):
+    a word key with a word key, an initial with the first letter of any token of the other side."""
+    index = {}
+    for i, (row, fs) in enumerate(zip(rows, forms)):
+        dep = row.get("ubigeo_dep") if _known(row.get("ubigeo_dep")) else "*"
+        for kind, value in _name_keys(fs):
+            index.setdefault((kind, value), {}).setdefault(dep, []).append(i)
+    out = set()
+    for (kind, value), by_dep in index.items():
+        if kind == "w":
+            _pairs_between(by_dep, by_dep, out)
+        elif kind == "i":
+            _pairs_between(by_dep, index.get(("l", value), {}), out)
+    return out
+
+
+def candidate_pairs(mentions: pd.DataFrame, sources: dict | None = None, stats: dict | None = None) -> pd.DataFrame:
+    """Pairs of named mentions worth scoring: sharing a name blocking key (`_blocked_pairs`), different
+    sources, no conflicting department or event, dates (when both known) within DATE_TOLERANCE_DAYS.
+    Missing values compare as unknown. `sources` maps a mention standing for several identical mentions
+    to all their sources (a pair is skipped only when a single source holds both sides); `stats` receives
+    the pair counts of each stage for the cleaning log."""
     named = mentions[[bool(_forms(v)) for v in mentions["name_forms"]]]
     rows = list(named.to_dict("records"))
+    srcs = [(sources or {}).get(r["mention_id"], {r["source_id"]}) for r in rows]
     spans = [_date_span(r) for r in rows]
     tol = pd.Timedelta(days=DATE_TOLERANCE_DAYS)
+    blocked = _blocked_pairs(rows, [_forms(r["name_forms"]) for r in rows])
     out = []
-    for i in range(len(rows)):
-        a = rows[i]
-        for j in range(i + 1, len(rows)):
-            b = rows[j]
-            if a["source_id"] == b["source_id"]:
-                continue  # a source lists each person once (FIELDS.md)
-            if _conflict(a.get("ubigeo_dep"), b.get("ubigeo_dep")) or _conflict(a.get("event_id"), b.get("event_id")):
-                continue
-            (fa, la), (fb, lb) = spans[i], spans[j]
-            if fa is not None and fb is not None and (fb - la > tol or fa - lb > tol):
-                continue
-            x, y = sorted([a["mention_id"], b["mention_id"]])
-            out.append((x, y))
+    for i, j in blocked:
+        a, b = rows[i], rows[j]
+        if len(srcs[i] | srcs[j]) == 1:
+            continue  # a source lists each person once (FIELDS.md)
+        if _conflict(a.get("ubigeo_dep"), b.get("ubigeo_dep")) or _conflict(a.get("event_id"), b.get("event_id")):
+            continue
+        (fa, la), (fb, lb) = spans[i], spans[j]
+        if fa is not None and fb is not None and (fb - la > tol or fa - lb > tol):
+            continue
+        x, y = sorted([a["mention_id"], b["mention_id"]])
+        out.append((x, y))
+    if stats is not None:
+        single = pd.Series([next(iter(ss)) for ss in srcs if len(ss) == 1], dtype=object).value_counts()
+        stats.update(named=len(rows), all_pairs=len(rows) * (len(rows) - 1) // 2
+                     - int((single * (single - 1) // 2).sum()), blocked=len(blocked), candidates=len(out))
     return pd.DataFrame(sorted(out), columns=["mention_a", "mention_b"])
 
 
@@ -243,6 +311,7 @@ class _Clusters:
         self.sources = {i: {source_of[i]} for i in ids}
         self.members = {i: {i} for i in ids}
         self.deps = {i: ({dep_of[i]} if _known(dep_of[i]) else set()) for i in ids}
+        self.widest = {i: 0 for i in ids}   # most name tokens of a member (set by link)
 
     def find(self, x):
         while self.parent[x] != x:
@@ -274,11 +343,58 @@ class _Clusters:
         self.sources[rx] |= self.sources.pop(ry)
         self.members[rx] |= self.members.pop(ry)
         self.deps[rx] |= self.deps.pop(ry)
+        self.widest[rx] = max(self.widest[rx], self.widest.pop(ry))
 
 
 def victim_id_for(mention_ids) -> str:
-    """Stable id: 'V' + the smallest numeric mention id of the cluster (does not move when rows are added)."""
-    return "V" + min(re.sub(r"\D", "", m).zfill(4) for m in mention_ids)
+    """Stable id: 'V' + the smallest mention number of the cluster (does not move when rows are added),
+    zero-padded to 4 digits and longer past 9,999 (V0001, V9999, V10000, V999999)."""
+    return f"V{min(int(re.sub(r'[^0-9]', '', m)) for m in mention_ids):04d}"
+
+
+# --- identical mentions ----------------------------------------------------------------------------------
+# Every field that candidate_pairs, score_pair and the union-find read: mentions equal on all of them score
+# the same against any other mention, so one of them stands for all in pair generation.
+LINKAGE_FIELDS = ["name_forms", "age_years", "sex", "ubigeo_prov", "ubigeo_dep", "date_injury", "date_death",
+                  "event_id"]
+
+
+def _join_identical(mentions: pd.DataFrame, by_id: dict, cl, cannot, report) -> dict:
+    """Join mentions of different sources that are identical on LINKAGE_FIELDS and match themselves (full
+    name >= STRONG_NAME or compatible initials, as any two of them would score) to the group's first
+    mention, so that n reprints of one list cost n pairs, not n². Returns {mention standing for others:
+    the mentions it stands for}; a mention that cannot join (same source, manual link elsewhere) stands alone."""
+    named = mentions[[bool(_forms(v)) for v in mentions["name_forms"]]]
+    key = named[LINKAGE_FIELDS].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
+    records = {i: [i] for i in named["mention_id"]}
+    for ids in named.groupby(key, sort=False)["mention_id"]:
+        ids = sorted(ids[1])
+        s = score_pair(by_id[ids[0]], by_id[ids[0]])
+        if len(ids) < 2 or not s.accept or s.name_kind == "partial":
+            continue
+        for other in ids[1:]:
+            why = cl.blocked(ids[0], other, cannot)
+            if not why:
+                cl.union(ids[0], other)
+                records[ids[0]] += records.pop(other)
+            report.append(_report_row(ids[0], other, s, "auto", "rejected" if why else "merged",
+                                      s.reason + (f"; {why}" if why else "")))
+    return records
+
+
+def _cross_source(a, b, records: dict, by_id: dict) -> tuple:
+    """The first pair of mentions of two records from different sources: the pair the report shows (a source
+    lists each person once, so a pair within one source is never shown)."""
+    return next((x, y) for x in records[a] for y in records[b] if by_id[x]["source_id"] != by_id[y]["source_id"])
+
+
+def _log_blocking(log, stats: dict, n_joined: int) -> None:
+    log.counts(f"{STEP}.blocking", stats["all_pairs"], stats["candidates"], "candidate pairs",
+               f"{stats['named']} named mentions ({n_joined} more joined to an identical mention of another "
+               f"source first); of {stats['all_pairs']} pairs from different sources, {stats['blocked']} share a "
+               f"name key in one department (a word's first three letters less one, or an initial and a first "
+               f"letter; an unknown department meets all) and {stats['candidates']} of these have no conflicting "
+               f"department or event and dates within {DATE_TOLERANCE_DAYS} days: only these are scored")
 
 
 # --- link ----------------------------------------------------------------------------------------------
@@ -319,9 +435,14 @@ def link(mentions: pd.DataFrame, log, manual_links=None,
         report.append(_report_row(mid, anchor, None, "manual", decision, f"manual: {why}" + (f"; {reason}" if reason else "")))
 
     # 2. automatic pairs: full/initials matches by descending score, then partial (single-name) matches
-    pairs = candidate_pairs(m[~m["mention_id"].isin(list(manual_unattributed))])
+    eligible = m[~m["mention_id"].isin(list(manual_unattributed))]
+    records = _join_identical(eligible, by_id, cl, cannot, report)
+    stats = {}
+    pairs = candidate_pairs(eligible[eligible["mention_id"].isin(list(records))], stats=stats,
+                            sources={r: {by_id[x]["source_id"] for x in ms} for r, ms in records.items()})
+    _log_blocking(log, stats, sum(len(ms) - 1 for ms in records.values()))
     scored = []
-    for a, b in zip(pairs["mention_a"], pairs["mention_b"]):
+    for a, b in (_cross_source(a, b, records, by_id) for a, b in zip(pairs["mention_a"], pairs["mention_b"])):
         s = score_pair(by_id[a], by_id[b])
         scored.append((a, b, s))
     strong = sorted([x for x in scored if x[2].accept and x[2].name_kind != "partial"],
@@ -337,6 +458,8 @@ def link(mentions: pd.DataFrame, log, manual_links=None,
     # a partial name (one word, or given names only) joins a person only if it fits exactly one person
     # that is known by a longer name; the others are left for review
     width = {i: max((len(f) for f in _forms(by_id[i].get("name_forms"))), default=0) for i in ids}
+    for i in ids:
+        cl.widest[cl.find(i)] = max(cl.widest[cl.find(i)], width[i])
     by_short = {}
     for a, b, s in scored:
         if s.accept and s.name_kind == "partial":
@@ -344,7 +467,7 @@ def link(mentions: pd.DataFrame, log, manual_links=None,
             by_short.setdefault(short, []).append((other, a, b, s))
     for short, items in sorted(by_short.items()):
         def longer(other):
-            return max(width[x] for x in cl.members[cl.find(other)]) > width[short]
+            return cl.widest[cl.find(other)] > width[short]
         ok = [x for x in items if longer(x[0]) and not cl.blocked(short, x[0], cannot)]
         targets = sorted({cl.find(o) for o, *_ in ok} - {cl.find(short)})
         for other, a, b, s in sorted(items, key=lambda x: (x[1], x[2])):

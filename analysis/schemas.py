@@ -9,6 +9,11 @@ from pandera.pandas import Check, Column
 from . import vocab
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
+# Ids are a letter and a number zero-padded to 4 digits, longer past 9,999 without a leading zero
+# (V0001, V9999, V10000, V999999): today's ids keep their form and the register holds any number of persons.
+NUMBER = r"(?:\d{4}|[1-9]\d{4,})"
+VICTIM_ID = "V" + NUMBER
+MENTION_ID = "M" + NUMBER
 SEP = " ; "
 
 
@@ -22,7 +27,7 @@ def _opt(dtype, *checks, **kw):
 
 VICTIMS = pa.DataFrameSchema(
     {
-        "victim_id": Column(str, Check.str_matches(r"^(V\d{4}|U-C\d{4}-\d+)$"), unique=True),
+        "victim_id": Column(str, Check.str_matches(f"^({VICTIM_ID}|" r"U-C\d{4}-\d+)$"), unique=True),
         "identified": Column(bool),
         "display_name": _opt(str),
         "age_years": _opt("Int64", Check.in_range(0, 110)),
@@ -53,9 +58,9 @@ VICTIMS = pa.DataFrameSchema(
 
 MENTIONS_LINKED = pa.DataFrameSchema(
     {
-        "mention_id": Column(str, Check.str_matches(r"^M\d{4}$"), unique=True),
+        "mention_id": Column(str, Check.str_matches(f"^{MENTION_ID}$"), unique=True),
         "source_id": Column(str),
-        "victim_id": _opt(str, Check.str_matches(r"^V\d{4}$")),
+        "victim_id": _opt(str, Check.str_matches(f"^{VICTIM_ID}$")),
         "link_status": Column(str, Check.isin(["linked", "retracted", "unattributed"])),
     },
     strict=False,

@@ -1,8 +1,12 @@
-"""Time the suite: a cold full run (--force), an unchanged rerun (everything skipped) and the multiverse sweep
-on 1 and 2 cores; write benchmarks/results.json with the machine it ran on.
+"""Time the suite: a cold full run (--force), an unchanged rerun (everything skipped), the multiverse sweep
+on 1 and 2 cores, and notebook 01's record linkage on the mentions copied K = 1, 4, 16, 64 times; write
+benchmarks/results.json with the machine it ran on.
 
-Usage: python benchmarks/run_benchmark.py [--params params/default.yaml] [--skip-sweep]
-Each step runs as `python -m analysis ...` in the project root; a failing step is recorded with its exit code.
+Usage: python benchmarks/run_benchmark.py [--params params/default.yaml] [--skip-sweep] [--linkage-only]
+Each suite step runs as `python -m analysis ...` in the project root; a failing step is recorded with its exit
+code. The linkage table runs in this process: copy k of mention Mn is M(k·10000 + n) under source
+`<source_id>__copy<k>` (a new source reprinting the same list), written with a copy of sources.csv into a temp
+directory, then read, cleaned and linked as build() does; `--linkage-only` updates only that table in --out.
 """
 import argparse
 import importlib.util
@@ -11,8 +15,11 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +41,87 @@ def sweep_available() -> bool:
         sys.path.pop(0)
 
 
+COPIES = (1, 4, 16, 64)
+COPY_OFFSET = 10_000          # copy k of mention Mn is M(k * COPY_OFFSET + n)
+
+
+def scaled_mentions(raw_dir: Path, out_dir: Path, k: int) -> Path:
+    """Write mentions.csv and sources.csv with every mention copied k times (copy 0 is the original) under new
+    source ids; return the mentions path."""
+    mentions = pd.read_csv(raw_dir / "casualties/mentions.csv", dtype=str, keep_default_na=False)
+    srcs = pd.read_csv(raw_dir / "casualties/sources.csv", dtype=str, keep_default_na=False)
+    top = mentions["mention_id"].str[1:].astype(int).max()
+    if top >= COPY_OFFSET:
+        raise ValueError(f"mention numbers reach {top}: raise COPY_OFFSET")
+    copies_m, copies_s = [mentions], [srcs]
+    for c in range(1, k):
+        copies_m.append(mentions.assign(mention_id=[copy_id(m, c) for m in mentions["mention_id"]],
+                                        source_id=mentions["source_id"] + f"__copy{c}"))
+        copies_s.append(srcs.assign(source_id=srcs["source_id"] + f"__copy{c}"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pd.concat(copies_s).to_csv(out_dir / "sources.csv", index=False, lineterminator="\n")
+    pd.concat(copies_m).to_csv(out_dir / "mentions.csv", index=False, lineterminator="\n")
+    return out_dir / "mentions.csv"
+
+
+def copy_id(mention_id: str, c: int) -> str:
+    return f"M{c * COPY_OFFSET + int(mention_id[1:]):04d}"
+
+
+def scaled_manual_tables(link, k: int) -> dict:
+    """The manual decision tables extended to the copies: each copy repeats the original's manual links and
+    unattributed entries on its own mention ids; a copy of an unnamed person of its own is linked to the
+    original mention (the same person, reprinted)."""
+    manual_links, persons = link.load_manual_links(), link.load_manual_persons()
+    links, unattributed = list(manual_links), dict(link.load_manual_unattributed())
+    base_unattributed = dict(unattributed)
+    for c in range(1, k):
+        links += [(copy_id(m, c), copy_id(a, c), why) for m, a, why in manual_links]
+        links += [(copy_id(m, c), m, f"reprint of {m}: {why}") for m, why in persons]
+        unattributed.update({copy_id(m, c): why for m, why in base_unattributed.items()})
+    return {"manual_links": links, "manual_persons": list(persons), "manual_unattributed": unattributed}
+
+
+def link_scaled(k: int, raw_dir: Path | None = None) -> tuple:
+    """(mentions_linked, match_report, log, seconds by stage) of the linkage on k copies of the mentions."""
+    sys.path.insert(0, str(ROOT))
+    from analysis import events as events_mod, hand, link, paths, sources
+    from analysis.clean import places
+    from analysis.clean.mentions import clean_mentions
+    from analysis.steplog import StepLog
+    raw_dir = Path(raw_dir or paths.RAW)
+    log, secs = StepLog(), {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = scaled_mentions(raw_dir, Path(tmp), k)
+        start = time.perf_counter()
+        mentions = sources.read_mentions(path)
+        srcs = sources.read_sources(path.with_name("sources.csv"))
+        events = events_mod.build(sources.read_events(raw_dir / "context/events.csv"), hand.read("events"), srcs, log)
+        secs["read"] = time.perf_counter() - start
+        start = time.perf_counter()
+        clean = clean_mentions(mentions, srcs, places.build_gazetteer(raw_dir), log, "mentions.csv")
+        secs["clean"] = time.perf_counter() - start
+        start = time.perf_counter()
+        clean["event_id"] = events_mod.assign(clean, events)
+        linked, report = link.link(clean, log, **scaled_manual_tables(link, k))
+        secs["link"] = time.perf_counter() - start
+    return linked, report, log, secs
+
+
+def linkage_scaling(copies=COPIES) -> list:
+    """One row per K: mentions, persons, pairs scored, match-report rows and seconds (read, clean, link)."""
+    rows = []
+    for k in copies:
+        linked, report, log, secs = link_scaled(k)
+        blocking = next(e for e in log.entries if e["step"] == "link.blocking")
+        rows.append({"copies": k, "mentions": len(linked),
+                     "persons": int(linked.loc[linked["link_status"] == "linked", "victim_id"].nunique()),
+                     "pairs_different_sources": blocking["n_in"], "pairs_scored": blocking["n_out"],
+                     "match_report_rows": len(report), **{f"{s}_seconds": round(v, 2) for s, v in secs.items()}})
+        print(f"linkage K={k}: {rows[-1]}", flush=True)
+    return rows
+
+
 def machine() -> dict:
     return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
             "processor": platform.machine()}
@@ -43,8 +131,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--params", default="params/default.yaml")
     ap.add_argument("--skip-sweep", action="store_true")
+    ap.add_argument("--linkage-only", action="store_true", help="update only the linkage table in --out")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
     args = ap.parse_args(argv)
+    if args.linkage_only:
+        out = Path(args.out)
+        results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"machine": machine()}
+        results["linkage_scaling"] = linkage_scaling()
+        out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return 0
     results = {"machine": machine(), "params": args.params,
                "cold_full_run": timed(["run", "--force", "--params", args.params]),
                "unchanged_rerun": timed(["run", "--params", args.params])}
@@ -54,6 +149,7 @@ def main(argv=None) -> int:
             results[key] = "not available" if not args.skip_sweep else "skipped"
         else:
             results[key] = timed(["sweep", "--jobs", str(jobs)])
+    results["linkage_scaling"] = linkage_scaling()
     text = json.dumps(results, indent=2, sort_keys=True) + "\n"
     Path(args.out).write_text(text, encoding="utf-8")
     print(text, end="")
