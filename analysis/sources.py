@@ -1,8 +1,9 @@
 """Readers for the raw casualty and context tables (HRDAG style: assert only what is expected).
 
 Every reader returns a DataFrame of str (empty cells are ""), in file order, with exactly the expected
-columns. Anything unexpected fails with RawDataError naming the file, the spreadsheet row (header = 1)
-and the field. Nothing is dropped or repaired here.
+columns and the 0-based data row as index (errors.data_row(index) is the spreadsheet row): steps that select
+rows keep that index, so their errors still name the raw row. Anything unexpected fails with RawDataError
+naming the file, the spreadsheet row (header = 1) and the field. Nothing is dropped or repaired here.
 """
 import csv
 import datetime as dt
