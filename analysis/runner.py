@@ -67,7 +67,7 @@ class Step:
 
 def load_pipeline(path) -> dict[str, Step]:
     """Read params/pipeline.yaml: {notebooks: {name: {depends_on, inputs, outputs}}}."""
-    data = params_mod.read_yaml(path).get("notebooks") or {}
+    data = params_mod.read_yaml(path, "pipeline file").get("notebooks") or {}
     steps = {}
     for name, spec in data.items():
         spec = spec or {}
