@@ -61,7 +61,12 @@ def _sweep(rest) -> int:
             raise
         print("error: the multiverse sweep is not available (analysis/multiverse.py is missing)", file=sys.stderr)
         return 2
-    return multiverse.main(rest) or 0
+    from .params import ParameterError
+    try:
+        return multiverse.main(rest) or 0
+    except ParameterError as err:  # a grid file that is missing or not YAML: one line naming it
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 def _bench(rest) -> int:

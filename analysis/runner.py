@@ -159,7 +159,7 @@ def normalise(nb, name: str) -> None:
     pm = nb.metadata.get("papermill", {})
     for key in _TIMING_KEYS:
         pm.pop(key, None)
-    pm.update(input_path=name, output_path=name)  # the file is run in place; temp names would differ
+    pm.update(input_path=name, output_path=name)  # papermill saw the staged path, which differs per project
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         for key in _TIMING_KEYS:

@@ -163,7 +163,8 @@ def test_failing_cell_is_named_and_leaves_the_committed_notebook_untouched(tmp_p
 
 def test_invalid_parameters_stop_before_anything_runs(tmp_path):
     root = make_project(tmp_path, "notebooks:\n  stage_a:\n    factr: 3\n")
-    with pytest.raises(ParameterError, match="stage_a has no parameter 'factr' \\(did you mean 'factor'\\?\\); its parameters are:\n"
+    with pytest.raises(ParameterError, match="stage_a has no parameter 'factr' \\(did you mean 'factor'\\?\\); "
+                                             "its parameters are:\n"
                                              "    factor: int = 2\n    processed_dir: str = \"\""):
         run(root)
     assert not (root / "data" / "processed").exists()

@@ -160,3 +160,8 @@ def test_run_killed_while_publishing_is_completed_by_the_next_run(project):
     assert (project / "data" / "processed" / "a.txt").read_text() == "ababab"
     assert (project / "outputs" / "b.txt").read_text() == "ABABAB!"
     assert not (project / ".cache" / "publish.json").exists()
+
+
+def test_cli_sweep_with_a_missing_grid_file_prints_one_line(capsys):
+    assert cli.main(["sweep", "--jobs", "1", "--params", "nope/sweep.yaml"]) == 2
+    assert capsys.readouterr().err == "error: nope/sweep.yaml: parameter file not found\n"
