@@ -1,4 +1,8 @@
-"""Command line: python -m analysis {run, verify, report, sweep, bench} (see --help of each)."""
+"""Command line: python -m analysis {run, verify, report, sweep, bench} (see --help of each).
+
+Every command that reads or publishes results first checks data/raw against its manifest (analysis.manifest) and
+refuses to start, naming the file, on any mismatch: run (also with --only), verify, report and sweep.
+"""
 import argparse
 import importlib
 import subprocess
@@ -26,11 +30,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
+    from .errors import RawDataError
     from .params import ParameterError
     from .runner import NotebookFailed, PipelineError, run
     try:
         run(params_file=args.params, pipeline_file=args.pipeline, force=args.force, only=args.only)
-    except (ParameterError, PipelineError, NotebookFailed) as err:
+    except (ParameterError, PipelineError, NotebookFailed, RawDataError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _gate() -> int:
+    """0 when data/raw matches its manifest; else the error, naming the file, and 1."""
+    from . import manifest
+    from .errors import RawDataError
+    try:
+        manifest.verify(paths.RAW)
+    except RawDataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0
@@ -44,7 +61,12 @@ def _sweep(rest) -> int:
             raise
         print("error: the multiverse sweep is not available (analysis/multiverse.py is missing)", file=sys.stderr)
         return 2
-    return multiverse.main(rest) or 0
+    from .params import ParameterError
+    try:
+        return multiverse.main(rest) or 0
+    except ParameterError as err:  # a grid file that is missing or not YAML: one line naming it
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 def _bench(rest) -> int:
@@ -54,11 +76,15 @@ def _bench(rest) -> int:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("sweep", "bench"):  # their own options pass through untouched
-        return _sweep(argv[1:]) if argv[0] == "sweep" else _bench(argv[1:])
+    if argv and argv[0] == "bench":  # its own options pass through untouched; its runs pass the gate
+        return _bench(argv[1:])
+    if argv and argv[0] == "sweep":
+        return _gate() or _sweep(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "run":
-        return _run(args)
+        return _run(args)  # the runner checks the manifest itself (also for programmatic runs)
+    if _gate():
+        return 1
     if args.command == "verify":
         from .verify import verify
         return verify(params=args.params, keep=args.keep)

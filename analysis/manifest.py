@@ -1,7 +1,8 @@
-"""Raw intake: data/raw/MANIFEST.csv lists every raw file with sha256 and provenance.
+"""Raw intake: data/raw/MANIFEST.csv lists every raw file with sha256, size and provenance.
 
 A run refuses to start, naming the file, when a raw file is missing from the manifest, listed but absent, or its
-hash differs from the one recorded. Raw files are never edited by code.
+size or hash differs from the one recorded. Raw files are never edited by code. Every entry point (run, verify,
+sweep, report) calls `verify` first; a notebook run on its own calls `require_intact()` in its first code cell.
 """
 import hashlib
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .errors import RawDataError
+from .errors import RawDataError, data_row
 
 COLUMNS = ["path", "sha256", "bytes", "publisher", "url", "published_date", "cutoff_date", "description"]
 IGNORED = {"MANIFEST.csv"}
@@ -24,12 +25,16 @@ def sha256(path: Path) -> str:
 
 
 def raw_files(raw_dir: Path) -> list[str]:
-    """Every file under raw_dir (relative POSIX paths), except the manifest itself and hidden files."""
+    """Every file under raw_dir (relative POSIX paths), except the manifest itself and hidden files.
+
+    Hidden means hidden below raw_dir: the folders above it (a checkout under ~/.work, say) do not count.
+    """
+    raw_dir = Path(raw_dir)
     out = []
-    for p in sorted(Path(raw_dir).rglob("*")):
-        rel = p.relative_to(raw_dir).as_posix()
-        if p.is_file() and rel not in IGNORED and not any(part.startswith(".") for part in p.parts):
-            out.append(rel)
+    for p in sorted(raw_dir.rglob("*")):
+        rel = p.relative_to(raw_dir)
+        if p.is_file() and rel.as_posix() not in IGNORED and not any(part.startswith(".") for part in rel.parts):
+            out.append(rel.as_posix())
     return out
 
 
@@ -48,18 +53,39 @@ def verify(raw_dir: Path | None = None, manifest: Path | None = None) -> pd.Data
     if not manifest.exists():
         raise RawDataError(paths.rel(manifest), None, None, "raw-data manifest not found")
     df = read_manifest(manifest)
+    sizes = _listed_sizes(df, manifest)
     listed = dict(zip(df["path"], df["sha256"]))
     for i, rel in enumerate(df["path"]):
-        if not (raw_dir / rel).exists():
-            raise RawDataError(paths.rel(manifest), i + 2, "path", f"listed raw file {rel} does not exist")
+        if not (raw_dir / rel).is_file():
+            raise RawDataError(paths.rel(manifest), data_row(i), "path", f"listed raw file {rel} does not exist")
     for rel in raw_files(raw_dir):
         if rel not in listed:
             raise RawDataError(f"data/raw/{rel}", None, None, "raw file is not listed in data/raw/MANIFEST.csv")
+        size = (raw_dir / rel).stat().st_size
+        if size != sizes[rel]:
+            raise RawDataError(f"data/raw/{rel}", None, None,
+                               f"{size} bytes where the manifest records {sizes[rel]}: the raw file was changed")
         actual = sha256(raw_dir / rel)
         if actual != listed[rel]:
             raise RawDataError(f"data/raw/{rel}", None, None,
                                f"sha256 {actual} differs from the manifest's {listed[rel]}: the raw file was changed")
     return df
+
+
+def _listed_sizes(df: pd.DataFrame, manifest: Path) -> dict[str, int]:
+    """{path: bytes} from the manifest; a size that is not a whole number is itself an error."""
+    for i, value in enumerate(df["bytes"]):
+        if not value.isdigit():
+            raise RawDataError(paths.rel(manifest), data_row(i), "bytes", f"{value!r} is not a byte count")
+    return dict(zip(df["path"], df["bytes"].astype(int)))
+
+
+def require_intact(root=None) -> None:
+    """The integrity gate for a notebook run on its own (papermill): raise unless data/raw matches the manifest.
+
+    `root` defaults to the project root (ANALYSIS_ROOT, else the package's parent folder).
+    """
+    verify(Path(root) / "data" / "raw" if root else None)
 
 
 def refresh_hashes(raw_dir: Path, manifest: Path, provenance: pd.DataFrame) -> pd.DataFrame:

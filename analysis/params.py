@@ -7,9 +7,14 @@ and may say `extends: other.yaml` (relative to itself) to start from another fil
 
 Declared parameters come from papermill's inspection of the cell tagged "parameters". Their type is the
 annotation (`x: int = 3`, `x = 3  # type: int`) or else the type of the default literal; a default of None
-accepts any value. Every problem is reported before any notebook runs.
+accepts any value. Some names also have their values checked (VALUE_RULES): dates (`*_date`, `window_start`,
+`window_end`, `alt_cutoffs`) must be real calendar dates, and `contexts` / `alt_contexts` must name contexts of
+analysis.vocab.CONTEXT. Every problem is reported before any notebook runs, with the parameter's name and, for a
+mistyped name or value, the nearest valid one ("did you mean").
 """
 import ast
+import datetime as dt
+import difflib
 from pathlib import Path
 
 import papermill
@@ -33,10 +38,26 @@ _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), 
           "dict": (dict,), "tuple": (list,)}
 
 
-def read_yaml(path) -> dict:
-    """Parse a YAML mapping with dates kept as strings; an empty file is an empty mapping."""
+def did_you_mean(word, options) -> str:
+    """' (did you mean 'x'?)' for the closest of `options`, or '' when none is close."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def read_yaml(path, what: str = "parameter file") -> dict:
+    """Parse a YAML mapping with dates kept as strings; an empty file is an empty mapping.
+
+    A missing or unparsable file is a one-line ParameterError naming it (and the line, for bad YAML)."""
     path = Path(path)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDatesLoader) or {}
+    if not path.is_file():
+        raise ParameterError(f"{path}: {what} not found")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDatesLoader) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ParameterError(f"{path}: not valid YAML{where}: {problem}") from None
     if not isinstance(data, dict):
         raise ParameterError(f"{path}: top level must be a mapping, got {type(data).__name__}")
     return data
@@ -48,8 +69,8 @@ def load_params(path) -> dict:
     data = read_yaml(path)
     unknown = set(data) - {"shared", "notebooks", "extends"}
     if unknown:
-        raise ParameterError(f"{path}: unknown top-level keys {sorted(unknown)}; "
-                             "allowed: shared, notebooks, extends")
+        raise ParameterError(f"{path}: unknown top-level keys {sorted(unknown)}; allowed: shared, notebooks, "
+                             f"extends{did_you_mean(sorted(unknown)[0], ['shared', 'notebooks', 'extends'])}")
     base = load_params(path.parent / data["extends"]) if data.get("extends") else {"shared": {}, "notebooks": {}}
     shared = {**base["shared"], **_mapping(data.get("shared"), path, "shared")}
     notebooks = {k: dict(v) for k, v in base["notebooks"].items()}
@@ -112,29 +133,72 @@ def resolve(config: dict, declared: dict[str, dict]) -> dict[str, dict]:
     """
     problems, resolved = [], {}
     for nb in sorted(set(config["notebooks"]) - set(declared)):
-        problems.append(f"section notebooks.{nb}: no such notebook; known: {', '.join(sorted(declared))}")
+        problems.append(f"section notebooks.{nb}: no such notebook; known: {', '.join(sorted(declared))}"
+                        + did_you_mean(nb, declared))
+    all_names = sorted({k for d in declared.values() for k in d})
     for key in sorted(config["shared"]):
         if not any(key in d for d in declared.values()):
-            problems.append(f"shared.{key}: declared by no notebook")
+            problems.append(f"shared.{key}: declared by no notebook{did_you_mean(key, all_names)}")
     for nb, decl in declared.items():
         shared = {k: v for k, v in config["shared"].items() if k in decl}
         own = config["notebooks"].get(nb, {})
         resolved[nb] = {**shared, **own}
         problems += _check_notebook(nb, decl, shared, own)
     if problems:
-        raise ParameterError("invalid parameters:\n" + "\n".join(problems))
+        raise ParameterError("invalid parameters:\n" + "\n".join(dict.fromkeys(problems)))
     return resolved
 
 
 def _check_notebook(nb: str, decl: dict, shared: dict, own: dict) -> list[str]:
     problems = []
     for key in sorted(set(own) - set(decl)):
-        problems.append(f"notebooks.{nb}.{key}: {nb} has no parameter {key!r}; its parameters are:\n"
-                        + describe(decl))
+        problems.append(f"notebooks.{nb}.{key}: {nb} has no parameter {key!r}{did_you_mean(key, decl)}; "
+                        "its parameters are:\n" + describe(decl))
     for where, values in (("shared", shared), (f"notebooks.{nb}", own)):
         for key, value in sorted(values.items()):
-            if key in decl and not type_ok(value, decl[key]["type"]):
+            if key not in decl:
+                continue
+            if not type_ok(value, decl[key]["type"]):
                 problems.append(f"{where}.{key}: {value!r} is {type(value).__name__}, but {nb} declares "
                                 f"{key}: {decl[key]['type']} = {decl[key]['default']}; its parameters are:\n"
                                 + describe(decl))
+            else:
+                problems += [f"{where}.{key}: {p}" for p in check_value(key, value)]
     return problems
+
+
+# ---------------------------------------------------------------- values of known parameters
+
+def _date_problems(value) -> list[str]:
+    if not isinstance(value, str):
+        return []
+    try:
+        if len(value) == 10:
+            dt.date.fromisoformat(value)
+            return []
+    except ValueError:
+        pass
+    return [f"{value!r} is not a date on the calendar (YYYY-MM-DD, e.g. 2023-03-31)"]
+
+
+def _context_problems(value) -> list[str]:
+    from .vocab import CONTEXT
+    valid = sorted(CONTEXT)
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [f"{c!r} is not a context{did_you_mean(c, valid)}; valid values: {', '.join(valid)}"
+            for c in values if c not in CONTEXT]
+
+
+def _each(check):
+    """The rule for a list of values (None entries allowed) from the rule for one value."""
+    return lambda value: [p for v in (value or []) if v is not None for p in check(v)]
+
+
+VALUE_RULES = {"contexts": _context_problems, "alt_contexts": _each(_context_problems),
+               "window_start": _date_problems, "window_end": _date_problems, "alt_cutoffs": _each(_date_problems)}
+
+
+def check_value(name: str, value) -> list[str]:
+    """Problems with the value of a parameter whose meaning the suite knows (dates, contexts); [] otherwise."""
+    rule = VALUE_RULES.get(name) or (_date_problems if name.endswith("_date") else None)
+    return rule(value) if rule else []

@@ -45,7 +45,7 @@ def select_sources(mentions, params: Params, log: StepLog) -> pd.DataFrame:
         log.decision("select_sources", "drop", f"source {sid} ({qk}) excluded by parameters", ref=mid)
     log.counts("select_sources", len(mentions), int(keep.sum()), "mention rows",
                f"exclude_sources={params.exclude_sources}, include_paraphrase={params.include_paraphrase}")
-    return mentions[keep].reset_index(drop=True)
+    return mentions[keep]  # index = raw data row, so later errors name the row as in the file
 
 
 def select_cutoff(victims, params: Params, log: StepLog) -> pd.DataFrame:

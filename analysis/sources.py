@@ -1,8 +1,9 @@
 """Readers for the raw casualty and context tables (HRDAG style: assert only what is expected).
 
 Every reader returns a DataFrame of str (empty cells are ""), in file order, with exactly the expected
-columns. Anything unexpected fails with RawDataError naming the file, the spreadsheet row (header = 1)
-and the field. Nothing is dropped or repaired here.
+columns and the 0-based data row as index (errors.data_row(index) is the spreadsheet row): steps that select
+rows keep that index, so their errors still name the raw row. Anything unexpected fails with RawDataError
+naming the file, the spreadsheet row (header = 1) and the field. Nothing is dropped or repaired here.
 """
 import csv
 import datetime as dt
@@ -38,10 +39,13 @@ def _label(path) -> str:
 
 
 def _decode(path) -> str:
-    """Strict UTF-8. A bad byte is reported with the spreadsheet row and the column it sits in."""
+    """Strict UTF-8. A bad byte is reported with the spreadsheet row and the column it sits in.
+
+    A byte-order mark at the start (spreadsheets write one) is not data: it is dropped, as pandas does, rather
+    than becoming part of the first column's name."""
     data = Path(path).read_bytes()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         row, field = _locate_bad_byte(data)
         raise RawDataError(_label(path), row, field,
@@ -78,6 +82,8 @@ def _read_table(path, columns: list) -> pd.DataFrame:
         dup = next(c for c in header if header.count(c) > 1)
         raise RawDataError(label, 1, dup, "column appears twice in the header")
     body = rows[1:]
+    if not body:
+        raise RawDataError(label, None, None, "the file has a header but no data rows")
     for i, row in enumerate(body):
         if len(row) != len(header):
             raise RawDataError(label, data_row(i), None,

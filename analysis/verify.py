@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from . import manifest, paths
 
 COMPARED = ["data/processed/**/*", "outputs/numbers.json", "outputs/figures/*.csv", "outputs/tables/*"]
 REGENERATED = ("data/processed/", "outputs/", ".cache/")  # never copied: the scratch run must make them
@@ -114,8 +114,11 @@ def rerun(scratch: Path, params: str = "params/default.yaml") -> int:
 
 
 def verify(root=None, params: str = "params/default.yaml", keep: bool = False) -> int:
-    """Re-run everything in a scratch copy and compare; 0 only when every compared file is identical."""
+    """Re-run everything in a scratch copy and compare; 0 only when every compared file is identical.
+
+    Raises RawDataError, before copying anything, when data/raw does not match its manifest."""
     root = Path(root or paths.ROOT)
+    manifest.verify(root / "data" / "raw")
     scratch = Path(tempfile.mkdtemp(prefix="analysis-verify-"))
     try:
         print(f"copied {copy_project(root, scratch)} project files to {scratch}", flush=True)

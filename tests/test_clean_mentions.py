@@ -97,3 +97,27 @@ def test_impossible_date_names_file_row_field(tmp_path):
 def test_impossible_age_names_file_row_field(tmp_path):
     err = _broken(tmp_path, "age_as_printed", "140 años", row=0)
     assert (err.row, err.field) == (2, "age_as_printed") and "mentions.csv" in str(err)
+
+
+def test_error_row_is_the_raw_row_after_paraphrase_rows_are_dropped(tmp_path):
+    """include_paraphrase: false drops rows before cleaning; the error still names the row of the raw file."""
+    from analysis import manifest, register
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(RAW, raw_dir)
+    mentions = pd.read_csv(CAS / "mentions.csv", dtype=str, keep_default_na=False)
+    paraphrase = mentions.index[mentions["quote_kind"] == "paraphrase"]
+    bad = mentions.index[(mentions["quote_kind"] == "verbatim") & (mentions.index > paraphrase[2])][0]
+    dropped_before = int((paraphrase < bad).sum())
+    assert dropped_before >= 3
+    mentions.loc[bad, "place_as_printed"] = "Atlantis"
+    path = raw_dir / "casualties" / "mentions.csv"
+    mentions.to_csv(path, index=False, lineterminator="\n")
+    table = manifest.read_manifest(raw_dir / "MANIFEST.csv")  # a legitimate edit: the manifest follows it
+    row = table["path"] == "casualties/mentions.csv"
+    table.loc[row, "sha256"], table.loc[row, "bytes"] = manifest.sha256(path), str(path.stat().st_size)
+    table.to_csv(raw_dir / "MANIFEST.csv", index=False)
+    with pytest.raises(RawDataError) as err:
+        register.build(raw_dir, register.Params(include_paraphrase=False))
+    assert (err.value.file, err.value.row, err.value.field) == (
+        "data/raw/casualties/mentions.csv", bad + 2, "place_as_printed")
+    assert "Atlantis" in err.value.message

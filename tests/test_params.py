@@ -108,3 +108,75 @@ def test_project_parameter_files_fit_the_notebooks_present(name):
     resolved = params.resolve(loaded, declared)
     for nb, section in loaded["notebooks"].items():
         assert section.items() <= resolved[nb].items()
+
+
+# ---------------------------------------------------------------- messages that name the cause
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def register_declared():
+    """The real register notebook's parameters (read, never run)."""
+    return {"01-register": params.declared_parameters(REPO / "notebooks" / "01-register.ipynb")}
+
+
+def test_impossible_cutoff_date_names_the_parameter(register_declared):
+    with pytest.raises(params.ParameterError) as err:
+        params.resolve(config(**{"01-register": {"cutoff_date": "2023-02-30"}}), register_declared)
+    assert str(err.value) == ("invalid parameters:\nnotebooks.01-register.cutoff_date: '2023-02-30' is not a date "
+                              "on the calendar (YYYY-MM-DD, e.g. 2023-03-31)")
+
+
+def test_unknown_context_names_the_parameter_the_valid_values_and_the_nearest(register_declared):
+    with pytest.raises(params.ParameterError) as err:
+        params.resolve(config({"contexts": ["clash", "clsh"]}), register_declared)
+    assert str(err.value) == ("invalid parameters:\nshared.contexts: 'clsh' is not a context (did you mean "
+                              "'clash'?); valid values: blockade, clash, other, police_officer, unknown")
+
+
+def test_known_values_pass_and_lists_of_dates_and_contexts_are_checked():
+    assert params.check_value("cutoff_date", "2023-02-28") == []
+    assert params.check_value("contexts", None) == [] and params.check_value("contexts", ["blockade"]) == []
+    assert params.check_value("alt_cutoffs", ["2023-02-16", "2023-13-01"]) == [
+        "'2023-13-01' is not a date on the calendar (YYYY-MM-DD, e.g. 2023-03-31)"]
+    assert params.check_value("alt_contexts", [["clash"], None, ["blockde"]]) == [
+        "'blockde' is not a context (did you mean 'blockade'?); valid values: blockade, clash, other, "
+        "police_officer, unknown"]
+    assert params.check_value("window_end", "31/03/2023") != []
+    assert params.check_value("reference", "Lima") == []
+
+
+def test_unknown_names_get_a_did_you_mean(declared):
+    with pytest.raises(params.ParameterError) as err:
+        params.resolve(config({"n_bot": 1}, typd={}, typed={"refrence": "x"}), declared)
+    msg = str(err.value)
+    assert "notebooks.typed.refrence: typed has no parameter 'refrence' (did you mean 'reference'?); its" in msg
+    assert "section notebooks.typd: no such notebook; known: stage_a, typed (did you mean 'typed'?)" in msg
+    assert "shared.n_bot: declared by no notebook (did you mean 'n_boot'?)" in msg
+
+
+def test_missing_parameter_file_is_one_line_naming_it(tmp_path):
+    with pytest.raises(params.ParameterError, match=r"^\S*nope.yaml: parameter file not found$"):
+        params.load_params(tmp_path / "nope.yaml")
+    (tmp_path / "ci.yaml").write_text("extends: base.yaml\n")
+    with pytest.raises(params.ParameterError, match=r"^\S*base.yaml: parameter file not found$"):
+        params.load_params(tmp_path / "ci.yaml")
+    (tmp_path / "bad.yaml").write_text("shared:\n  a: [1\n")
+    with pytest.raises(params.ParameterError, match=r"^\S*bad.yaml: not valid YAML \(line 3, column 1\): "):
+        params.load_params(tmp_path / "bad.yaml")
+
+
+def test_cli_missing_parameter_file_prints_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_runner import make_project
+    root = make_project(tmp_path / "p")
+    env = dict(os.environ, ANALYSIS_ROOT=str(root), PYTHONPATH=str(REPO))
+    # cwd above the project: its fixture `analysis/` folder must not shadow the package
+    proc = subprocess.run([sys.executable, "-m", "analysis", "run", "--params", "p/params/nope.yaml"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        1, "", "error: p/params/nope.yaml: parameter file not found\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import runner
+from analysis import manifest, runner
 from analysis.params import ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -33,8 +33,18 @@ def make_project(root: Path, params: str = "shared: {}\n") -> Path:
     (root / "analysis").mkdir()
     (root / "analysis" / "__init__.py").write_text('"""fixture package"""\n')
     (root / "data" / "raw").mkdir(parents=True)
-    (root / "data" / "raw" / "in.txt").write_text("ab")
+    write_raw(root, "ab")
     return root
+
+
+def write_raw(root: Path, text: str) -> None:
+    """data/raw/in.txt and a manifest that lists it (a run refuses raw files its manifest does not match)."""
+    raw = root / "data" / "raw"
+    (raw / "in.txt").write_text(text)
+    row = {"path": "in.txt", "sha256": manifest.sha256(raw / "in.txt"), "bytes": str(len(text.encode())),
+           "publisher": "test", "url": "-", "published_date": "", "cutoff_date": "", "description": "fixture"}
+    lines = [",".join(manifest.COLUMNS), ",".join(row[c] for c in manifest.COLUMNS)]
+    (raw / "MANIFEST.csv").write_text("\n".join(lines) + "\n")
 
 
 def run(root, **kw):
@@ -92,7 +102,7 @@ def test_skip_when_unchanged_and_rerun_when_changed(tmp_path):
     assert run(root)[0] == {"stage_a": "skipped", "stage_b": "ran"}      # parameters of b only
     assert (root / "outputs" / "b.txt").read_text() == "ABAB?"
 
-    (root / "data" / "raw" / "in.txt").write_text("xy")
+    write_raw(root, "xy")
     assert run(root)[0] == {"stage_a": "ran", "stage_b": "ran"}          # input of a, hence of b
     assert (root / "outputs" / "b.txt").read_text() == "XYXY?"
 
@@ -153,7 +163,8 @@ def test_failing_cell_is_named_and_leaves_the_committed_notebook_untouched(tmp_p
 
 def test_invalid_parameters_stop_before_anything_runs(tmp_path):
     root = make_project(tmp_path, "notebooks:\n  stage_a:\n    factr: 3\n")
-    with pytest.raises(ParameterError, match="stage_a has no parameter 'factr'; its parameters are:\n"
+    with pytest.raises(ParameterError, match="stage_a has no parameter 'factr' \\(did you mean 'factor'\\?\\); "
+                                             "its parameters are:\n"
                                              "    factor: int = 2\n    processed_dir: str = \"\""):
         run(root)
     assert not (root / "data" / "processed").exists()

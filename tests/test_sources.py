@@ -128,3 +128,20 @@ def test_event_dates_checked_inside_free_text(tmp_path):
     with pytest.raises(RawDataError) as e:
         read_events(tmp_path / "events.csv")
     assert (e.value.row, e.value.field) == (2, "dates")
+
+
+def test_byte_order_mark_is_not_part_of_the_first_column(tmp_cas):
+    path = tmp_cas / "mentions.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert read_mentions(path).equals(read_mentions(CAS / "mentions.csv"))
+
+
+@pytest.mark.parametrize("reader, name", [(read_mentions, "mentions.csv"), (read_sources, "sources.csv"),
+                                          (read_aggregate_counts, "aggregate_counts.csv")])
+def test_header_only_file_is_named_as_the_raw_file(tmp_cas, reader, name):
+    rows = _rows(tmp_cas / name)
+    _write(tmp_cas / name, rows[:1])
+    with pytest.raises(RawDataError) as e:
+        reader(tmp_cas / name)
+    assert e.value.file.endswith(f"/{name}") and (e.value.row, e.value.field) == (None, None)
+    assert e.value.message == "the file has a header but no data rows"

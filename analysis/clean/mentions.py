@@ -144,10 +144,13 @@ def _code_facts(row):
 
 
 def clean_mentions(mentions: pd.DataFrame, sources: pd.DataFrame, gazetteer: dict, log, file_label) -> pd.DataFrame:
-    """Clean every mention row (none dropped). Parser errors become RawDataError(file_label, row, field)."""
+    """Clean every mention row (none dropped). Parser errors become RawDataError(file_label, row, field).
+
+    `mentions` keeps the index of sources.read_mentions (the 0-based data row in the file), also after rows were
+    selected out, so the row an error names is the row in the raw file."""
     by_id = sources.set_index("source_id")
     rows = []
-    for i, row in mentions.reset_index(drop=True).iterrows():
+    for i, row in mentions.iterrows():
         line = data_row(i)
         if row["source_id"] not in by_id.index:
             raise RawDataError(file_label, line, "source_id", f"'{row['source_id']}' not in sources.csv")
