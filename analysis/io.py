@@ -2,6 +2,7 @@
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -9,6 +10,47 @@ from pathlib import Path
 import pandas as pd
 
 FLOAT_FORMAT = "%.10g"
+
+# CSV injection (OWASP): a spreadsheet runs a text cell starting with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A signed number written as text ("-0.5", "+3", "-1e-05") is not a formula: OWASP lets it stand.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def safe_cell(value):
+    """A text cell a spreadsheet would run as a formula, prefixed with a single quote; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _safe_labels(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        tuples = [tuple(safe_cell(v) for v in t) for t in index]
+        return index if tuples == list(index) else pd.MultiIndex.from_tuples(tuples, names=index.names)
+    labels = [safe_cell(v) for v in index]
+    return index if labels == list(index) else pd.Index(labels, name=index.name)
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with every formula-like text cell (values, column labels, index) neutralised by safe_cell.
+
+    Returns `df` itself when nothing needs it, so ordinary frames are written exactly as before. Numeric,
+    boolean and datetime columns are never touched: a negative number stays a number.
+    """
+    out = df
+    for j in range(df.shape[1]):
+        col = df.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        if any(safe_cell(v) is not v for v in col):
+            out = out.copy() if out is df else out
+            out.isetitem(j, col.map(safe_cell))
+    columns, index = _safe_labels(df.columns), _safe_labels(df.index)
+    if columns is not df.columns or index is not df.index:
+        out = out.copy() if out is df else out
+        out.columns, out.index = columns, index
+    return out
 
 
 @contextlib.contextmanager
@@ -33,9 +75,13 @@ def write_text_atomic(text: str, path) -> None:
 
 
 def write_csv_atomic(df: pd.DataFrame, path, index: bool = False) -> None:
-    """CSV with LF line ends, UTF-8, fixed float format: byte-identical across reruns."""
+    """CSV with LF line ends, UTF-8, fixed float format: byte-identical across reruns.
+
+    Every exported table goes through here, so formula-like text cells are neutralised once, for all
+    (neutralise_formulas); the in-memory frame and data/raw keep the raw text.
+    """
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=index, lineterminator="\n", encoding="utf-8", float_format=FLOAT_FORMAT)
+        neutralise_formulas(df).to_csv(tmp, index=index, lineterminator="\n", encoding="utf-8", float_format=FLOAT_FORMAT)
 
 
 def write_json_atomic(obj, path) -> None:

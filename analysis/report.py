@@ -5,6 +5,12 @@ elements (require.js, MathJax, mermaid from a CDN) are removed, so the pages loa
 `external_assets` checks that. index.html lists each key of outputs/numbers.json grouped by notebook (value,
 interval, p-value, unit, definition) with links to the notebook page and to that notebook's figures, which are
 copied into outputs/report/figures/.
+
+Text in the notebooks comes from data (quotes, names, notes), so every piece of HTML the exporter passes through
+(markdown cells, text/html and text/markdown outputs) is sanitised with bleach (`clean_html`): an allowlist of
+tags and attributes, no event handlers, links only to http(s)/mailto or in-page, images only as embedded
+data:image URIs, <style> elements dropped; anything else is escaped and shown as text. Outputs of other MIME
+types that the template would insert unescaped (JavaScript, widgets, mermaid) are dropped before export.
 """
 import html
 import json
@@ -12,6 +18,9 @@ import re
 import shutil
 from pathlib import Path
 
+import bleach
+from bleach.css_sanitizer import CSSSanitizer
+from bleach.html5lib_shim import Filter
 from nbconvert import HTMLExporter
 
 from . import paths
@@ -31,9 +40,73 @@ def external_assets(text: str) -> list[str]:
     return sorted(set(_ASSET.findall(text)) | set(_CSS_URL.findall(text)))
 
 
+_TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "details",
+         "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+         "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "style", "sub",
+         "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul"}
+_ANY_TAG_ATTRS = {"class", "id", "title", "lang", "dir", "style"}
+_TAG_ATTRS = {"a": {"href", "rel"}, "img": {"alt", "width", "height"}, "table": {"border"},
+              "td": {"colspan", "rowspan", "align"}, "th": {"colspan", "rowspan", "align", "scope"},
+              "col": {"span"}, "colgroup": {"span"}, "ol": {"start"}, "details": {"open"}}
+# Layout-only CSS properties in style="..." attributes (none takes a url()).
+_CSS = CSSSanitizer(allowed_css_properties={"text-align", "vertical-align", "white-space", "width", "height",
+                                            "color", "background-color", "font-weight", "font-style",
+                                            "text-decoration", "border-collapse"})
+# MIME types the lab template renders escaped, or through clean_html, or as an <img> (SVG is base64-encoded).
+_SAFE_MIME = {"text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg", "image/svg+xml"}
+
+
+def _no_space(value: str) -> str:
+    return re.sub(r"[\x00-\x20]", "", value).lower()
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    """bleach attribute rule; URL schemes are checked afterwards by bleach against its `protocols`."""
+    if tag == "img" and name == "src":
+        return _no_space(value).startswith("data:image/")
+    if tag == "a" and name == "href":
+        return not _no_space(value).startswith("data:")  # data: only for embedded images
+    return name in _ANY_TAG_ATTRS or name in _TAG_ATTRS.get(tag, ())
+
+
+class _DropStyleElements(Filter):
+    """Remove <style> elements with their CSS text (a page-wide style from data could hide or restyle the page)."""
+
+    def __iter__(self):
+        depth = 0
+        for token in super().__iter__():
+            if token.get("name") == "style" and token["type"] in ("StartTag", "EndTag", "EmptyTag"):
+                depth += {"StartTag": 1, "EndTag": -1}.get(token["type"], 0)
+                continue
+            if depth == 0:
+                yield token
+
+
+_CLEANER = bleach.Cleaner(tags=_TAGS, attributes=_allowed_attribute, protocols={"http", "https", "mailto", "data"},
+                          strip=False, strip_comments=True, filters=[_DropStyleElements], css_sanitizer=_CSS)
+
+
+def clean_html(text) -> str:
+    """HTML from a notebook, sanitised: safe tags kept, everything else escaped (shown as text, never run)."""
+    text = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+    return _CLEANER.clean(text)
+
+
+def _drop_unsafe_outputs(nb, resources):
+    """nbconvert preprocessor: remove output MIME types the template would insert unescaped (scripts, widgets)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            for key in [k for k in data if k not in _SAFE_MIME]:
+                del data[key]
+    return nb, resources
+
+
 def notebook_html(notebook_path: Path) -> str:
-    """One executed notebook as a self-contained HTML page."""
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    """One executed notebook as a self-contained HTML page, all HTML from its cells sanitised (clean_html)."""
+    exporter = HTMLExporter(template_name="lab", embed_images=True, sanitize_html=True,
+                            filters={"clean_html": clean_html})
+    exporter.register_preprocessor(_drop_unsafe_outputs, enabled=True)
     body, _ = exporter.from_filename(str(notebook_path))
     body = _SCRIPT.sub("", body)
     left = external_assets(body)

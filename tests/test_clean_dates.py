@@ -84,3 +84,26 @@ def test_unresolved(text, pub):
 def test_impossible_dates_raise(text, pub):
     with pytest.raises(ValueError):
         parse_dates(text, pub, "")
+
+
+@pytest.mark.parametrize("text,pub,expected", [
+    ("2022-12-15", "2022-12-26", (None, "2022-12-15")),
+    ("herido el 2023-01-09 ; 2023-01-12", "", ("2023-01-09", "2023-01-12")),
+    ("15/12/2022 y 20/12/2022", "", ("2022-12-15", "2022-12-20")),
+])
+def test_iso_and_two_dates_in_a_piece(text, pub, expected):
+    assert parse_dates(text, pub, "")[:2] == expected
+
+
+@pytest.mark.parametrize("text,bad", [("2023-02-30", "2023-02-30"), ("15/12/2022 y 30/02/2023", "2023-02-30"),
+                                      ("el 18 y 31 de junio", "2023-06-31"), ("January 9 ; Feb 30", "2023-02-30"),
+                                      ("15/12/2022 ; hospitalizado el 29 de febrero", "2023-02-29")])
+def test_an_impossible_part_is_never_silent(text, bad):
+    with pytest.raises(ValueError, match=f"not a calendar date \\({bad}\\)"):
+        parse_dates(text, "", "")
+
+
+def test_impossible_context_date_is_a_context_error():
+    from analysis.clean.dates import ContextDateError
+    with pytest.raises(ContextDateError, match="2022-12-32"):
+        parse_dates("14/12/2022", "2022-12-26", "", "Hospitalizado desde el 32/12/22")

@@ -121,3 +121,43 @@ def test_error_row_is_the_raw_row_after_paraphrase_rows_are_dropped(tmp_path):
     assert (err.value.file, err.value.row, err.value.field) == (
         "data/raw/casualties/mentions.csv", bad + 2, "place_as_printed")
     assert "Atlantis" in err.value.message
+
+
+def _cleaned_with(tmp_path, field, value, row):
+    shutil.copy(CAS / "sources.csv", tmp_path / "sources.csv")
+    raw = pd.read_csv(CAS / "mentions.csv", dtype=str, keep_default_na=False)
+    raw.loc[row, field] = value
+    raw.to_csv(tmp_path / "mentions.csv", index=False)
+    out = clean_mentions(read_mentions(tmp_path / "mentions.csv"), read_sources(tmp_path / "sources.csv"), GAZ,
+                         StepLog(), "mentions.csv")
+    return out.iloc[row]
+
+
+def test_iso_date_parses(tmp_path):
+    r = _cleaned_with(tmp_path, "date_as_printed", "2022-12-15", row=3)  # source published 2022-12-26
+    assert pd.isna(r["date_injury"]) and (r["date_death"], r["date_raw"]) == ("2022-12-15", "2022-12-15")
+    assert r["date_rule"] == "ISO yyyy-mm-dd; single date = date of death"
+
+
+def test_two_dates_in_one_piece_both_count(tmp_path):
+    r = _cleaned_with(tmp_path, "date_as_printed", "herido el 12/12/2022 y murió el 20/12/2022", row=3)
+    assert (r["date_injury"], r["date_death"]) == ("2022-12-12", "2022-12-20")
+    assert "also printed in 'herido el 12/12/2022 y murió el 20/12/2022': 2022-12-20" in r["date_rule"]
+
+
+@pytest.mark.parametrize("value,bad", [
+    ("2023-02-30", "2023-02-30"),                         # ISO, impossible: once silently unresolved
+    ("15/12/2022 y 30/02/2023", "15/12/2022 y 30/02/2023"),  # impossible second part: once ignored
+    ("el 15 de diciembre ; el 31 de junio", "el 31 de junio"),
+    ("12/12/2022 y el 30 de febrero de 2023", "12/12/2022 y el 30 de febrero de 2023"),
+])
+def test_impossible_date_in_any_part_names_file_row_field(tmp_path, value, bad):
+    err = _broken(tmp_path, "date_as_printed", value, row=5)
+    assert (err.file, err.row, err.field) == ("mentions.csv", 7, "date_as_printed")
+    assert f"'{bad}' is not a calendar date" in str(err)
+
+
+def test_impossible_context_date_names_the_context_field(tmp_path):
+    err = _broken(tmp_path, "context_as_printed", "Hospitalizado desde el 30/02/23", row=6)
+    assert (err.file, err.row, err.field) == ("mentions.csv", 8, "context_as_printed")
+    assert "not a calendar date (2023-02-30)" in str(err)

@@ -3,6 +3,7 @@ import base64
 import json
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -100,3 +101,74 @@ def test_headlines_show_known_keys_and_skip_missing_ones():
     assert "Headline findings" in html_text and label in html_text and ">57<" in html_text
     assert html_text.count("<tr>") == 2  # header + the one known key; absent keys are skipped
     assert report.headlines_html({}, ["01-register"]) == ""
+
+
+ATTACK = ('<script>alert("s")</script><img src=x onerror=alert("e")>'
+          '<a href="javascript:alert(\'j\')">j</a><a href=" JaVaScRiPt:alert(2)">k</a>'
+          '<a href="data:text/html,<script>alert(3)</script>">d</a><svg onload=alert(4)></svg>'
+          '<style>body{display:none}</style><div style="background:url(javascript:alert(5))">q</div>')
+
+
+class _Live(HTMLParser):
+    """What a browser would run or load: script elements, on* handlers, javascript:/data: links, style blocks."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts, self.handlers, self.bad_urls, self.styles, self.tags = 0, [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self.scripts += tag == "script"
+        for name, value in attrs:
+            value = re.sub(r"[\x00-\x20]", "", value or "").lower()
+            if name.startswith("on"):
+                self.handlers.append((tag, name))
+            if "javascript:" in value or (name == "href" and value.startswith("data:")):
+                self.bad_urls.append((tag, name, value))
+
+
+def _page(tmp_path, cells):
+    nb = nbformat.v4.new_notebook(cells=cells)
+    path = tmp_path / "06-evil.ipynb"
+    nbformat.write(nb, str(path))
+    return report.notebook_html(path)
+
+
+def test_html_from_data_is_sanitised_but_normal_content_survives(tmp_path):
+    import pandas as pd
+    table = pd.DataFrame({"name": ["Ana <b>", "Luis"], "deaths": [1, 2]})._repr_html_()
+    code = nbformat.v4.new_code_cell("display(x)")
+    code.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": ATTACK, "text/plain": "x"}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": f"Quote: {ATTACK}", "text/plain": "x"}),
+        nbformat.v4.new_output("display_data", data={"application/javascript": "alert('js')", "text/plain": "x"}),
+        nbformat.v4.new_output("execute_result", data={"text/html": table, "text/plain": "t"}, execution_count=1),
+        nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(PNG).decode()}),
+    ]
+    page = _page(tmp_path, [nbformat.v4.new_markdown_cell(f"# Chain of command\n\nA [source](https://example.org/r) "
+                                                          f"and **bold**.\n\n{ATTACK}"), code])
+    live = _Live()
+    live.feed(page)
+    assert (live.scripts, live.handlers, live.bad_urls) == (0, [], [])
+    body = page[page.index("<body"):]
+    assert "alert('js')" not in page and "<style" not in body  # no style element from data in the page body
+    assert '&lt;script&gt;alert("s")&lt;/script&gt;' in page          # shown as text, never run
+    tags = [t for t, _ in live.tags]
+    assert tags.count("svg") == 0 and "&lt;svg" in page
+    # normal content survives: heading, link, bold, the data table (its own cell text escaped), the figure
+    assert any(t == "h1" and a.get("id") == "Chain-of-command" for t, a in live.tags)
+    assert ("a", {"href": "https://example.org/r"}) in live.tags and "<strong>bold</strong>" in page
+    assert '<table border="1" class="dataframe">' in page and "<td>Ana &lt;b&gt;</td>" in page
+    assert tags.count("th") == 5 and "data:image/png;base64," in page
+
+
+def test_clean_html_rules():
+    assert report.clean_html('<img src="data:image/png;base64,AAA" onerror="x()">') == \
+        '<img src="data:image/png;base64,AAA">'
+    assert report.clean_html('<img src="https://tracker.example/p.gif">') == "<img>"
+    assert report.clean_html('<a href="#sec" onclick="x()">s</a>') == '<a href="#sec">s</a>'
+    assert report.clean_html('<table><tr><td style="text-align: right; background: url(https://t.example/x)">1'
+                             '</td></tr></table>') == '<table><tbody><tr><td style="text-align: right;">1</td></tr></tbody></table>'
+    assert report.clean_html("<p>a<style>body{display:none}</style>b</p>") == "<p>ab</p>"
+    assert report.clean_html("<iframe src=https://x.example></iframe>") == \
+        "&lt;iframe src=https://x.example&gt;&lt;/iframe&gt;"

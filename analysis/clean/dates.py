@@ -16,8 +16,13 @@ Decisions (each is written into the returned rule so the cleaning log shows it):
 - A printed weekday that contradicts the printed date is kept in the rule ("contradicts").
 - Dates for a group ("el 18 y 19 de enero[, respectivamente]"), ranges, month-only and time-only
   phrases give no date for the person (rule "unresolved: ...").
+- ISO dates (2022-12-15) are read like numeric ones.
+- Every date written out anywhere in a piece is checked on the calendar, not only the one used: an impossible
+  day (30/02/2023, 2023-02-30, "31 de junio") in any part of the phrase is an error, never "unresolved".
+  A piece with two different printed dates ("15/12/2022 y 20/01/2023") counts both, as if split by " ; ".
 - Dates outside 2022-12-01..2023-12-31, invalid calendar days, or after the publication date raise
-  ValueError (the caller turns it into RawDataError with file, row and field).
+  ValueError (the caller turns it into RawDataError with file, row and field); ContextDateError (a
+  ValueError) when the bad date is in the context text rather than in the date field.
 """
 import datetime as dt
 import re
@@ -52,6 +57,17 @@ SPECIAL = {
                                    "2022-12-20 (outside the study window); the weekday would fit 19 Dec "
                                    "2022 but the printed month is not corrected here",
 }
+
+
+class ContextDateError(ValueError):
+    """The bad date is in the context text ("Hospitalizado desde el ..."), not in the date field."""
+
+
+_ISO_DATE = r"\b(\d{4})-(\d{2})-(\d{2})\b"
+_NUMERIC_DATE = r"\b(\d{1,2})([/.])(\d{1,2})\2(\d{4}|\d{2})\b"
+_DAY_DE_MONTH = r"\b(\d{1,2}) de " + _MONTH + r"(?: (?:de|del) (\d{4}))?"
+_DAY_MONTH = r"\b(\d{1,2}) " + _MONTH + r"(?: (\d{4}))?"
+_MONTH_DAY = r"\b" + _MONTH + r" (\d{1,2})\b(?!:)"
 
 
 def _iso(d):
@@ -98,16 +114,18 @@ def _weekday_check(d, t):
 
 
 def _explicit(t, piece, pub):
-    """A date written out in the piece: (date, how) or None."""
-    m = re.search(r"\b(\d{1,2})([/.])(\d{1,2})\2(\d{4}|\d{2})\b", t)
+    """The date written out in the piece: (date, how) or None."""
+    m = re.search(_ISO_DATE, t)
+    if m:
+        return _make(int(m.group(1)), int(m.group(2)), int(m.group(3)), piece), "ISO yyyy-mm-dd"
+    m = re.search(_NUMERIC_DATE, t)
     if m:
         day, month, y = int(m.group(1)), int(m.group(3)), m.group(4)
         year = int(y) if len(y) == 4 else 2000 + int(y)
         sep = m.group(2)
         how = f"numeric dd{sep}mm{sep}{'yyyy' if len(y) == 4 else 'yy'}"
         return _make(year, month, day, piece), how
-    m = (re.search(r"\b(\d{1,2}) de " + _MONTH + r"(?: (?:de|del) (\d{4}))?", t)
-         or re.search(r"\b(\d{1,2}) " + _MONTH + r"(?: (\d{4}))?", t))
+    m = re.search(_DAY_DE_MONTH, t) or re.search(_DAY_MONTH, t)
     if m:
         day, month = int(m.group(1)), MONTHS[m.group(2)]
         if m.group(3):
@@ -117,7 +135,7 @@ def _explicit(t, piece, pub):
             if year is None:
                 return None
         return _make(year, month, day, piece), f"day-month text ({how_year})"
-    m = re.search(r"\b" + _MONTH + r" (\d{1,2})\b(?!:)", t)
+    m = re.search(_MONTH_DAY, t)
     if m:
         month, day = MONTHS[m.group(1)], int(m.group(2))
         year, how_year = _year_for(month, t, pub)
@@ -127,6 +145,26 @@ def _explicit(t, piece, pub):
         d = _make(pub.year, pub.month, int(m.group(1)), piece)
         return d, f"day number '({m.group(1)})' in the month of publication {pub}"
     return None
+
+
+def _printed_dates(t, piece, pub):
+    """Every date written out in the piece (ISO, numeric, day-month, month-day), each checked on the calendar.
+
+    Raises ValueError on any impossible one, so no part of a phrase is ignored silently. A day-month whose
+    year cannot be told ('este año' without a publication date) is checked against a leap year.
+    """
+    found = [_make(int(m[1]), int(m[2]), int(m[3]), piece) for m in re.finditer(_ISO_DATE, t)]
+    for m in re.finditer(_NUMERIC_DATE, t):
+        year = int(m[4]) if len(m[4]) == 4 else 2000 + int(m[4])
+        found.append(_make(year, int(m[3]), int(m[1]), piece))
+    for pattern, day_group, month_group in [(_DAY_DE_MONTH, 1, 2), (_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)]:
+        for m in re.finditer(pattern, t):
+            day, month = int(m[day_group]), MONTHS[m[month_group]]
+            year = int(m[3]) if pattern != _MONTH_DAY and m[3] else _year_for(month, t, pub)[0]
+            d = _make(year or 2000, month, day, piece)
+            if year:
+                found.append(d)
+    return found
 
 
 def _relative(t, pub):
@@ -158,8 +196,9 @@ def _relative(t, pub):
 
 
 def _piece(piece, pub):
-    """(kind, date, how) with kind in {date, group, days_after, ignore, unresolved}."""
+    """(kind, date, how) with kind in {date, dates, group, days_after, ignore, unresolved}; `dates` is a tuple."""
     t = fold(piece)
+    printed = _printed_dates(t, piece, pub)
     if "respectivamente" in t or re.search(r"\b\d{1,2} y \d{1,2} de " + _MONTH, t):
         return "group", None, f"two days for a group in '{piece}': which one is this person's is not stated"
     if re.search(r"\bentre\b.+\by\b", t):
@@ -169,6 +208,9 @@ def _piece(piece, pub):
     found = _explicit(t, piece, pub)
     if found:
         d, how = found
+        more = sorted(set(printed) - {d})
+        if more:
+            return "dates", (d, *more), how + f"; also printed in '{piece}': {', '.join(map(str, more))}"
         return "date", d, how + _weekday_check(d, t)
     rel = _relative(t, pub)
     if rel:
@@ -187,7 +229,12 @@ def _context_injury(context, pub):
     for piece in str(context or "").split(" ; "):
         m = re.search(r"(hospitalizad[oa]|internad[oa])\b(.*)", piece, flags=re.IGNORECASE)
         if m:
-            kind, d, how = _piece(m.group(2), pub)
+            try:
+                kind, d, how = _piece(m.group(2), pub)
+            except ValueError as err:
+                raise ContextDateError(str(err)) from None
+            if kind == "dates":  # the first date after the word is the admission (the rule lists the others)
+                kind, d = "date", d[0]
             if kind == "date":
                 return d, f"context '{piece.strip()}' → injury {d} ({how})"
     return None, None
@@ -210,11 +257,13 @@ def parse_dates(text, published_date=None, cutoff_date=None, context=None):
         return None, None, "empty"
     if text in SPECIAL:
         return None, None, SPECIAL[text]
-    parts = [_piece(p, pub) for p in text.split(" ; ") if p.strip()]
+    pieces = [p for p in text.split(" ; ") if p.strip()]
+    parts = [_piece(p, pub) for p in pieces]
     hows = [how for _, _, how in parts]
     if any(kind == "group" for kind, _, _ in parts):
         return None, None, "unresolved: " + "; ".join(h for k, _, h in parts if k == "group")
-    dated = [(d, p) for (kind, d, _), p in zip(parts, text.split(" ; ")) if kind == "date"]
+    dated = [(d, p) for (kind, d, _), p in zip(parts, pieces) if kind == "date"]
+    dated += [(d, p) for (kind, ds, _), p in zip(parts, pieces) if kind == "dates" for d in ds]
     for d, _ in dated:
         _check(d, pub, cutoff, text)
     distinct = sorted({d for d, _ in dated})
@@ -240,7 +289,10 @@ def parse_dates(text, published_date=None, cutoff_date=None, context=None):
     else:
         how = None
     if ctx_date:
-        _check(ctx_date, pub, cutoff, context)
+        try:
+            _check(ctx_date, pub, cutoff, context)
+        except ValueError as err:
+            raise ContextDateError(str(err)) from None
         if injury is None and (death is None or ctx_date < death):
             injury = ctx_date
             hows.append(ctx_rule)

@@ -11,7 +11,7 @@ from collections import Counter
 import pandas as pd
 
 from analysis.clean.ages import parse_age
-from analysis.clean.dates import parse_dates
+from analysis.clean.dates import ContextDateError, parse_dates
 from analysis.clean.names import comparison_key, is_initials, normalise_name, split_forms
 from analysis.clean.places import resolve_place
 from analysis.errors import RawDataError, data_row
@@ -88,6 +88,8 @@ def _clean_row(row, src, gazetteer, file_label, line):
     try:
         d_inj, d_death, d_rule = parse_dates(row["date_as_printed"], src["published_date"], src["cutoff_date"],
                                              row["context_as_printed"])
+    except ContextDateError as err:
+        fail("context_as_printed", err)
     except ValueError as err:
         fail("date_as_printed", err)
     try:
