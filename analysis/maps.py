@@ -1,4 +1,6 @@
 """Department choropleths from the bundled INEI-2007 boundary file (no basemap, no network)."""
+import contextlib
+import locale
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,13 +18,30 @@ N_DEPARTMENTS = 25  # 24 departments + Provincia Constitucional del Callao (07)
 def read_departments_geo(path=None) -> gpd.GeoDataFrame:
     """Department polygons keyed by ubigeo_dep (= FIRST_IDDP, INEI 2-digit); checks all 25 units are there once."""
     path = Path(path or GEOJSON)
-    geo = gpd.read_file(path)
+    with _c_locale():
+        geo = gpd.read_file(path)
     geo["ubigeo_dep"] = geo["FIRST_IDDP"].astype(str)
     codes = sorted(geo["ubigeo_dep"])
     expected = [f"{i:02d}" for i in range(1, N_DEPARTMENTS + 1)]
     if codes != expected:
         raise ValueError(f"{path.name}: FIRST_IDDP codes {codes} are not exactly 01..25 once each")
     return geo.sort_values("ubigeo_dep").reset_index(drop=True)
+
+
+@contextlib.contextmanager
+def _c_locale():
+    """GDAL checks its sorted option tables with the process locale the first time it runs; under a locale whose
+    case rules differ (tr_TR: dotless i) every check fails and floods stderr. Read under C.UTF-8, then restore."""
+    old = locale.setlocale(locale.LC_ALL)
+    try:
+        locale.setlocale(locale.LC_ALL, "C.UTF-8")
+    except locale.Error:
+        old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            locale.setlocale(locale.LC_ALL, old)
 
 
 def deaths_per_100k(victims: pd.DataFrame, departments: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:

@@ -23,7 +23,7 @@ def test_geo_has_all_25_units(geo):
 
 
 def test_rates_cover_every_department_with_zeros(departments):
-    v = D.validate_victims(synthetic_victims())
+    v = synthetic_victims()
     t = maps.deaths_per_100k(v, departments)
     assert len(t) == 25 and t["deaths"].notna().all()
     assert t["deaths"].sum() == v["ubigeo_dep"].notna().sum()
@@ -36,7 +36,7 @@ def test_rates_cover_every_department_with_zeros(departments):
 
 
 def test_join_covers_all_units_and_fails_on_unknown_code(geo, departments):
-    t = maps.deaths_per_100k(D.validate_victims(synthetic_victims()), departments)
+    t = maps.deaths_per_100k(synthetic_victims(), departments)
     joined = maps.join_geo(geo, t)
     assert len(joined) == 25 and joined["per_100k"].notna().all()
     assert joined.set_index("ubigeo_dep").loc["07", "department"] == "Callao"
@@ -49,17 +49,34 @@ def test_join_covers_all_units_and_fails_on_unknown_code(geo, departments):
 
 
 def test_rates_reject_unknown_victim_code(departments):
-    v = D.validate_victims(synthetic_victims())
+    v = synthetic_victims()
     v.loc[0, "ubigeo_dep"] = "31"
     with pytest.raises(ValueError, match="31"):
         maps.deaths_per_100k(v, departments)
 
 
 def test_choropleth_draws_and_rejects_missing(geo, departments):
-    t = maps.deaths_per_100k(D.validate_victims(synthetic_victims()), departments)
+    t = maps.deaths_per_100k(synthetic_victims(), departments)
     joined = maps.join_geo(geo, t)
     fig = maps.choropleth(joined, "per_100k", "t", "deaths per 100,000")
     assert len(fig.axes) == 2  # map + colour bar
     joined.loc[3, "per_100k"] = float("nan")
     with pytest.raises(ValueError, match="missing"):
         maps.choropleth(joined, "per_100k", "t", "x")
+
+
+def test_no_gdal_noise_under_turkish_locale():
+    """Under tr_TR.UTF-8 GDAL's first-use self-check used to print dozens of 'ERROR 1' lines (dotless i)."""
+    import locale
+    import subprocess
+    import sys
+    try:
+        locale.setlocale(locale.LC_ALL, "tr_TR.UTF-8")
+    except locale.Error:
+        pytest.skip("tr_TR.UTF-8 locale not installed on this machine")
+    finally:
+        locale.setlocale(locale.LC_ALL, "")
+    run = subprocess.run([sys.executable, "-c", "from analysis import maps; print(len(maps.read_departments_geo()))"],
+                         capture_output=True, text=True, env={**__import__("os").environ, "LC_ALL": "tr_TR.UTF-8"})
+    assert run.returncode == 0 and run.stdout.strip() == "25"
+    assert "ERROR" not in run.stderr, run.stderr[:500]
