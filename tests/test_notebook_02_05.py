@@ -4,7 +4,6 @@ Real-data runs skip (with the reason) only while data/processed/victims.csv is a
 always exercises the notebooks so a broken cell is caught before the real tables exist.
 """
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -34,18 +33,20 @@ def run(nb: Path, tmp: Path, processed: Path, params: dict) -> dict:
 
 
 def expected_02_keys() -> set:
-    keys = {"persons_register", "persons", "identified", "undated", "excluded_context", "excluded_dates",
-            "peak_day_deaths", "days_with_deaths", "window_days", "events", "persons_in_events",
-            "largest_event_persons", "minors", "age_unknown", "departments_with_deaths", "department_unknown",
-            "max_rate_per_100k"}
+    keys = {"persons_register", "persons", "persons_certain", "persons_possible", "identified", "excluded_context",
+            "excluded_dates", "peak_day_deaths", "peak_day_deaths_possible", "persons_on_a_day",
+            "date_spans_several_days", "date_spans_unbounded", "days_with_deaths", "window_days", "events",
+            "persons_in_events", "largest_event_persons", "minors", "age_unknown", "departments_with_deaths",
+            "department_unknown", "department_unknown_possible", "max_rate_per_100k"}
     keys |= {f"age_band.{b[2]}" for b in D.AGE_BANDS} | {"age_band.unknown"}
     keys |= {f"{f}.{lv}" for f in ("sex", "context", "cause", "wound", "force") for lv in D.LEVELS[f]}
     return {f"descriptive.{k}" for k in keys}
 
 
 def expected_05_keys() -> set:
-    keys = {"persons", "cause.unknown", "wound.excluded", "force.excluded", "civilians_per_police_killed",
-            "civilians_killed_window", "police_killed_window", "departments_with_injured_totals",
+    keys = {"persons", "persons_possible", "cause.unknown", "wound.excluded", "force.excluded",
+            "civilians_per_police_killed", "civilians_killed_window", "police_killed_window",
+            "civilians_killed_window_possible", "police_killed_window_possible", "departments_with_injured_totals",
             "lethality.events_with_index"}
     share = lambda name: {f"{name}.share", f"{name}.k", f"{name}.n"}  # noqa: E731
     keys |= share("upper_body")
@@ -57,24 +58,30 @@ def expected_05_keys() -> set:
         keys |= share(f"compare.{comp}.in") | share(f"compare.{comp}.out")
         keys |= {f"compare.{comp}.p_value", f"compare.{comp}.excluded"}
     for wave in ("wave1", "wave2"):
-        keys |= {f"lethality.minsa_{wave}", f"lethality.minsa_{wave}.killed", f"lethality.minsa_{wave}.injured"}
+        keys |= {f"lethality.minsa_{wave}", f"lethality.minsa_{wave}.killed", f"lethality.minsa_{wave}.injured",
+                 f"lethality.minsa_{wave}.killed_possible"}
     return {f"force.{k}" for k in keys}
 
 
-def in_scope(victims_csv: Path, params: dict, default_contexts) -> pd.DataFrame:
-    """Independent scope filter with plain pandas (not the package's in_window)."""
+def in_scope(victims_csv: Path, params: dict, default_contexts) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(certain, possible) persons, recomputed with plain pandas from the date intervals (not analysis.scope):
+    certain = both bounds inside [start, cutoff]; possible = the interval overlaps it (an empty bound is open)."""
     v = pd.read_csv(victims_csv, dtype=str, keep_default_na=False)
     contexts = params.get("contexts") or default_contexts
-    d = pd.to_datetime(v["date_death"].replace("", None))
-    end, start = pd.Timestamp(params.get("cutoff_date", "2023-03-31")), pd.Timestamp("2022-12-07")
-    return v[v["context"].isin(contexts) & (d.isna() | ((d >= start) & (d <= end)))]
+    end, start = params.get("cutoff_date", "2023-03-31"), "2022-12-07"
+    lo, hi = v["date_death_min"], v["date_death_max"]
+    certain = (lo != "") & (hi != "") & (lo >= start) & (hi <= end)
+    possible = ((lo == "") | (lo <= end)) & ((hi == "") | (hi >= start))
+    ctx = v["context"].isin(contexts)
+    return v[ctx & certain], v[ctx & possible]
 
 
 def check_02(nums: dict, victims_csv: Path, params: dict, out: Path):
     assert set(nums) == expected_02_keys()
-    v = in_scope(victims_csv, params, list(D.LEVELS["context"]))
+    v, possible = in_scope(victims_csv, params, list(D.LEVELS["context"]))
     n = nums["descriptive.persons"]["value"]
-    assert n == len(v)
+    assert n == len(v) == nums["descriptive.persons_certain"]["value"]
+    assert nums["descriptive.persons_possible"]["value"] == len(possible) >= n
     for field in ("sex", "cause", "force", "wound", "context"):
         counts = v[field].value_counts()
         assert {lv: nums[f"descriptive.{field}.{lv}"]["value"] for lv in D.LEVELS[field]} == \
@@ -84,7 +91,17 @@ def check_02(nums: dict, victims_csv: Path, params: dict, out: Path):
     assert nums["descriptive.minors"]["value"] == int((pd.to_numeric(v["age_years"].replace("", None)) < 18).sum())
     assert nums["descriptive.persons"]["spec"]["cutoff_date"] == params.get("cutoff_date", "2023-03-31")
     daily = pd.read_csv(out / "tables" / "descriptive_deaths_daily.csv")
-    assert daily["deaths"].sum() + nums["descriptive.undated"]["value"] == n
+    one_day = possible[(possible["date_death_min"] != "") & (possible["date_death_min"] == possible["date_death_max"])]
+    assert daily["deaths"].sum() == nums["descriptive.persons_on_a_day"]["value"] == len(one_day)
+    assert daily["deaths"].sum() + nums["descriptive.date_spans_several_days"]["value"] == len(possible)
+    per_day = one_day.groupby("date_death_min").size()
+    assert nums["descriptive.peak_day_deaths"]["value"] == per_day.max() == daily["deaths"].max()
+    peak = per_day.sort_index().idxmax()
+    lo, hi = possible["date_death_min"], possible["date_death_max"]
+    covering = ((lo == "") | (lo <= peak)) & ((hi == "") | (hi >= peak))
+    assert nums["descriptive.peak_day_deaths_possible"]["value"] == int(covering.sum())
+    spans = pd.read_csv(out / "tables" / "descriptive_deaths_date_spans.csv", dtype=str)
+    assert len(spans) == len(possible) - len(one_day)
     for name in ("descriptive_deaths_over_time_by_context", "descriptive_map_deaths_per_100k",
                  "descriptive_age_sex", "descriptive_cause_by_force", "descriptive_cumulative_by_department"):
         assert all((out / "figures" / f"{name}.{ext}").exists() for ext in ("png", "svg", "csv"))
@@ -92,8 +109,9 @@ def check_02(nums: dict, victims_csv: Path, params: dict, out: Path):
 
 def check_05(nums: dict, victims_csv: Path, params: dict, out: Path):
     assert set(nums) == expected_05_keys()
-    v = in_scope(victims_csv, params, ["clash"])
+    v, possible = in_scope(victims_csv, params, ["clash"])
     assert nums["force.persons"]["value"] == len(v)
+    assert nums["force.persons_possible"]["value"] == len(possible)
     known = v[v["wound"].isin(["head", "neck", "thorax", "abdomen", "back", "limbs", "multiple"])]
     assert nums["force.upper_body.n"]["value"] == len(known)
     assert nums["force.upper_body.k"]["value"] == int(known["wound"].isin(["head", "neck", "thorax"]).sum())
@@ -108,7 +126,9 @@ def check_05(nums: dict, victims_csv: Path, params: dict, out: Path):
 def synthetic_processed(tmp_path_factory):
     d = tmp_path_factory.mktemp("processed")
     synthetic_victims(n=70, seed=5).to_csv(d / "victims.csv", index=False)
-    shutil.copy(paths.RAW / "covariates" / "departments.csv", d / "departments.csv")
+    deps = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
+    deps.assign(indig_selfid_pct="", indig_mothertongue_pct="", coverage="raw covariates (test copy)").to_csv(
+        d / "departments.csv", index=False)
     pd.DataFrame({"event_id": ["E01", "E02", "E03", "E04"], "label": ["a", "b", "c", "d"],
                   "injured": ["25 (11 Dec); ~30 (RPP)", "not found", "52 (night); >100 (later)", "several"]}
                  ).to_csv(d / "events.csv", index=False)

@@ -18,7 +18,8 @@ SPECS = {
 }
 CORE_KEYS = {
     "persons_in_register": "persons", "deaths_counted": "persons", "excluded_other_context": "persons",
-    "excluded_after_cutoff": "persons", "deaths_date_unknown": "persons", "deaths_unknown_department": "persons",
+    "excluded_after_cutoff": "persons", "deaths_date_uncertain": "persons", "deaths_counted_certain": "persons",
+    "deaths_counted_possible": "persons", "deaths_unknown_department": "persons",
     "deaths_in_departments": "persons", "national_rate": "persons per 100,000", "departments_with_deaths": "departments",
     "highest_rate_department": "department", "highest_rate": "persons per 100,000",
     "departments_rr_significant_holm": "departments", "events_total": "events", "events_linked": "events",
@@ -50,12 +51,16 @@ def _numbers(out):
 
 
 def _independent_count(spec):
-    """Persons counted, recomputed from the CSV with plain pandas (not the package's selection code)."""
+    """(certain, possible, register size), recomputed from the CSV with plain pandas (not analysis.scope): certain =
+    the date-of-death interval is bounded and ends on or before the cut-off; possible = it starts on or before it
+    (an empty lower bound is open)."""
     v = pd.read_csv(VICTIMS, dtype=str, keep_default_na=False)
     contexts = spec.get("contexts", ["clash"])
     cutoff = spec.get("cutoff_date", "2023-03-31")
-    keep = v["context"].isin(contexts) & ((v["date_death"] == "") | (v["date_death"] <= cutoff))
-    return v[keep], len(v)
+    ctx = v["context"].isin(contexts)
+    certain = (v["date_death_max"] != "") & (v["date_death_max"] <= cutoff)
+    possible = (v["date_death_min"] == "") | (v["date_death_min"] <= cutoff)
+    return v[ctx & certain], v[ctx & possible], len(v)
 
 
 @pytest.mark.parametrize("name", list(SPECS))
@@ -68,14 +73,17 @@ def test_numbers_keys_units_and_spec(runs, name):
     spec = nums["regional.deaths_counted"]["spec"]
     assert spec["cutoff_date"] == SPECS[name].get("cutoff_date", "2023-03-31")
     assert spec["model"] == SPECS[name].get("model", "poisson")
+    assert spec["date_policy"] == "certain"
 
 
 @pytest.mark.parametrize("name", list(SPECS))
 def test_counts_agree_with_independent_recount(runs, name):
     nums = {k.removeprefix("regional."): e for k, e in _numbers(runs[name]).items()}
-    counted, n_in = _independent_count(SPECS[name])
+    counted, possible, n_in = _independent_count(SPECS[name])
     assert nums["persons_in_register"]["value"] == n_in
-    assert nums["deaths_counted"]["value"] == len(counted)
+    assert nums["deaths_counted"]["value"] == nums["deaths_counted_certain"]["value"] == len(counted)
+    assert nums["deaths_counted_possible"]["value"] == len(possible)
+    assert nums["deaths_date_uncertain"]["value"] == len(possible) - len(counted)
     assert nums["deaths_unknown_department"]["value"] == int((counted["ubigeo_dep"] == "").sum())
     assert nums["deaths_in_departments"]["value"] + nums["deaths_unknown_department"]["value"] == len(counted)
     assert nums["deaths_no_event"]["value"] == int((counted["event_id"] == "").sum())

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
+from analysis.scope import Scope, load_register
 from analysis.stats import ethnic
 
 NOTEBOOK = paths.NOTEBOOKS / "04-ethnic-disparity.ipynb"
@@ -29,17 +30,17 @@ def _run(tmp_path, params):
     return out, json.loads((out / "numbers.json").read_text(encoding="utf-8"))
 
 
-def _expected(params):
+def _expected(params, policy="certain"):
     """The same computation done directly with the package, to compare with what the notebook recorded."""
-    victims = pd.read_csv(VICTIMS, dtype=str, keep_default_na=False)
-    deps = pd.read_csv(paths.PROCESSED / "departments.csv", dtype={"ubigeo_dep": str})
+    register = load_register()
+    victims, deps = register["victims"], register["departments"]
     extra = pd.read_csv(paths.RAW / "covariates" / "ethnicity" / "ethnicity_by_department.csv",
                         dtype={"ubigeo_dep": str})
     measure = params.get("measure", "selfid")
     deps, _ = ethnic.add_missing_columns(deps, extra, measure)
-    return ethnic.shares(victims, deps, measure=measure, threshold=params.get("threshold", 50.0),
-                         contexts=params.get("contexts", ["clash"]), cutoff_date=params.get("cutoff_date", "2023-02-16"),
-                         start_date="2022-12-07")
+    scope = Scope(contexts=ethnic.scope_contexts(params.get("contexts", ["clash"])), start="2022-12-07",
+                  end=params.get("cutoff_date", "2023-02-16"), policy=policy)
+    return ethnic.shares(victims, deps, scope, measure=measure, threshold=params.get("threshold", 50.0))
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,12 @@ def test_notebook_records_numbers_and_files(tmp_path, default_run, which, key):
     lo, hi = numbers[f"ethnic.{key}.death_share_min"]["value"], numbers[f"ethnic.{key}.death_share_max"]["value"]
     if ds["value"] is not None:
         assert lo - 1e-12 <= ds["value"] <= hi + 1e-12
-    assert numbers["ethnic.persons_in_scope"]["value"] == exp["info"]["n_selected"]
+    assert numbers["ethnic.persons_in_scope"]["value"] == exp["info"]["n_selected"] == exp["info"]["n_certain"]
+    assert numbers["ethnic.persons_in_scope_possible"]["value"] == exp["info"]["n_possible"]
+    flip = _expected(params, "possible")["scenarios"]
+    assert numbers["ethnic.possible.death_share_min"]["value"] == pytest.approx(
+        flip.loc["all_unknown_below", "death_share"])
+    assert numbers["ethnic.possible.deaths"]["value"] == exp["info"]["n_possible"]
     for name in ("ethnic_population_vs_death_share", "ethnic_rate_vs_share"):
         for ext in ("png", "svg", "csv"):
             assert (out / "figures" / f"{name}.{ext}").exists()

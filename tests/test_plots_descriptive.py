@@ -4,12 +4,12 @@ import pytest
 
 from analysis.plots import descriptive as P
 from analysis.stats import descriptive as D
-from tests.test_stats_descriptive import synthetic_victims
+from tests.test_stats_descriptive import one_day, synthetic_victims
 
 
 @pytest.fixture(scope="module")
 def victims():
-    return D.validate_victims(synthetic_victims(n=80, seed=11))
+    return synthetic_victims(n=80, seed=11)
 
 
 def test_deaths_over_time_by_context(victims):
@@ -20,11 +20,12 @@ def test_deaths_over_time_by_context(victims):
     assert [t.get_text() for t in ax1.get_legend().get_texts()] == [c.replace("_", " ") for c in present]
     assert len(ax1.containers) == len(present) and len(ax2.get_lines()) == len(present)
     assert all(len(c) == 115 for c in ax1.containers)  # one bar per day, 7 Dec .. 31 Mar
-    dated = victims[victims["date_death"].notna()]
-    by_day = dated.groupby([dated["date_death"].dt.strftime("%Y-%m-%d"), D.as_category(dated["context"])]).size()
+    dated = victims[one_day(victims)]  # only persons certain to a day are drawn
+    by_day = dated.groupby([dated["date_death_min"], D.as_category(dated["context"])]).size()
     got = data[data["deaths"] > 0].set_index(["date", "group"])["deaths"]
     assert got.sort_index().to_dict() == by_day.sort_index().to_dict()
-    assert f"({int(victims['date_death'].isna().sum())} deaths without a date not shown)" in ax1.get_title()
+    n_span = int((~one_day(victims)).sum())
+    assert n_span > 0 and f"({n_span} deaths whose date interval spans several days not shown)" in ax1.get_title()
     top_heights = [sum(c[i].get_height() for c in ax1.containers) for i in range(115)]
     assert sum(top_heights) == len(dated)
 
@@ -37,7 +38,7 @@ def test_cumulative_by_department(victims):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == order
     assert len(ax.get_lines()) == len(order) == 3
     final = data.groupby("group")["cumulative"].last()
-    dated = victims[victims["date_death"].notna()]
+    dated = victims[one_day(victims)]
     assert final.sum() == len(dated)
     assert final[order[0]] == (D.as_category(dated["department"]) == order[0]).sum()
     assert ax.get_lines()[0].get_ydata()[-1] == final[order[0]]

@@ -10,7 +10,9 @@ import pytest  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
 from analysis.plots import ethnic as P  # noqa: E402
+from analysis.scope import Scope  # noqa: E402
 from analysis.stats import ethnic  # noqa: E402
+from tests.registers import as_register  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -92,9 +94,10 @@ def test_rate_vs_share_on_a_computed_table():
     deps = pd.DataFrame({"ubigeo_dep": ["01", "02", "03"], "department": ["A", "B", "C"],
                          "pop_census_2017_persons": [1000, 2000, 500],
                          "pct_selfid_indigenous_total_12plus": [80.0, 20.0, None]})
-    victims = pd.DataFrame({"victim_id": ["V1", "V2", "V3"], "ubigeo_dep": ["01", "01", "03"],
-                            "date_death": ["2023-01-09"] * 3, "context": ["clash"] * 3})
-    tab = ethnic.shares(victims, deps)["table"]
+    victims = as_register(pd.DataFrame({"victim_id": ["V1", "V2", "V3"], "ubigeo_dep": ["01", "01", "03"],
+                                        "date_death": ["2023-01-09"] * 3, "context": ["clash"] * 3,
+                                        "event_id": [""] * 3}))
+    tab = ethnic.shares(victims, deps, Scope(contexts=("clash",), end="2023-02-16"))["table"]
     fig, data = P.rate_vs_share(tab, "selfid", 50.0)
     assert data["deaths"].tolist() == [2, 0, 1] and len(fig.axes) == 2
     assert fig.axes[1].get_title() == "1 units"

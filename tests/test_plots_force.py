@@ -11,7 +11,7 @@ from tests.test_stats_descriptive import synthetic_victims
 
 @pytest.fixture(scope="module")
 def victims():
-    return D.validate_victims(synthetic_victims(n=80, seed=11))
+    return synthetic_victims(n=80, seed=11)
 
 
 def _points(ax):

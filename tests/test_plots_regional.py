@@ -8,7 +8,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from analysis.plots.regional import leave_one_out_drawable, leave_one_out_plot, rates_forest  # noqa: E402
+from analysis.scope import Scope  # noqa: E402
 from analysis.stats.rates import department_rates  # noqa: E402
+from tests.registers import as_register  # noqa: E402
 
 POP = {"05": 616176, "15": 9485405, "21": 1172697, "08": 1205527}
 NAMES = {"05": "Ayacucho", "15": "Lima", "21": "Puno", "08": "Cusco"}
@@ -26,7 +28,7 @@ def rate_table():
                          "pop_census_2017_persons": list(POP.values())})
     rows = [{"victim_id": f"{c}-{i}", "ubigeo_dep": c, "department": NAMES[c], "date_death": "2023-01-09",
              "event_id": "", "context": "clash"} for c, n in DEATHS.items() for i in range(n)]
-    return department_rates(pd.DataFrame(rows), deps, contexts=["clash"], cutoff="2023-03-31").table
+    return department_rates(as_register(pd.DataFrame(rows)), deps, Scope(contexts=("clash",), end="2023-03-31")).table
 
 
 def test_rates_forest_returns_the_table_and_draws_every_department_in_rate_order():

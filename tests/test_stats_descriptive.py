@@ -5,82 +5,108 @@ import pytest
 
 from analysis.errors import RawDataError
 from analysis.stats import descriptive as D
+from tests.registers import as_register
 
 DEPS = [("05", "Ayacucho"), ("21", "Puno"), ("15", "Lima"), ("07", "Callao"), ("", "")]
 
 
 def synthetic_victims(n=60, seed=3) -> pd.DataFrame:
-    """A register as victims.csv would be read (all text), with unknowns and empty cells mixed in."""
+    """A register as analysis.scope.load_register returns it, with unknowns and empty cells mixed in. About 10 % of
+    the persons have an unbounded date of death, 10 % an interval of two to four days, the rest one day."""
     rng = np.random.default_rng(seed)
     days = pd.date_range("2022-12-11", "2023-03-21", freq="D")
     rows = []
     for i in range(n):
         code, name = DEPS[rng.integers(len(DEPS))]
-        death = "" if rng.random() < 0.1 else days[rng.integers(len(days))].strftime("%Y-%m-%d")
+        day, r = days[rng.integers(len(days))], rng.random()
+        lo, hi = ("", "") if r < 0.1 else (day, day + pd.Timedelta(days=int(rng.integers(1, 4)))) if r < 0.2 \
+            else (day, day)
+        lo, hi = (x if x == "" else x.strftime("%Y-%m-%d") for x in (lo, hi))
         rows.append({
-            "victim_id": f"V{i + 1:03d}", "identified": str(rng.random() < 0.9),
+            "victim_id": f"V{i + 1:04d}", "identified": str(rng.random() < 0.9),
             "display_name": f"Person {i + 1}",
             "age_years": "" if rng.random() < 0.15 else str(int(rng.integers(11, 70))),
-            "sex": rng.choice(D.LEVELS["sex"]), "date_injury": death, "date_death": death,
+            "sex": rng.choice(D.LEVELS["sex"]), "date_injury": lo, "date_death": lo if lo == hi else "",
+            "date_death_min": lo, "date_death_max": hi,
             "ubigeo_dep": code, "department": name, "ubigeo_prov": "", "province": "",
             "event_id": "" if rng.random() < 0.3 else f"E{int(rng.integers(1, 5)):02d}",
             "context": rng.choice(D.LEVELS["context"]), "cause": rng.choice(D.LEVELS["cause"]),
             "wound": rng.choice(D.LEVELS["wound"]), "force": rng.choice(D.LEVELS["force"]),
-            "n_sources": "1", "source_ids": "S1"})
-    return pd.DataFrame(rows)
+            "n_sources": "1", "n_mentions": "1", "source_ids": "S1", "age_alternatives": "", "district": "",
+            "conflict_fields": ""})
+    return as_register(pd.DataFrame(rows))
 
 
 @pytest.fixture
 def victims():
-    return D.validate_victims(synthetic_victims())
+    return synthetic_victims()
 
 
-def test_read_victims_roundtrip(tmp_path):
-    raw = synthetic_victims()
-    p = tmp_path / "victims.csv"
-    raw.to_csv(p, index=False)
-    v = D.read_victims(p)
-    assert len(v) == len(raw)
-    assert v["ubigeo_dep"].isna().sum() == (raw["ubigeo_dep"] == "").sum()
-    assert v["age_years"].isna().sum() == (raw["age_years"] == "").sum()
+def one_day(v: pd.DataFrame) -> pd.Series:
+    """Independent of the package: a person is on a day when both bounds are given and equal."""
+    return v["date_death_min"].notna() & (v["date_death_min"] == v["date_death_max"])
 
 
-@pytest.mark.parametrize("field,value,msg", [
-    ("cause", "gunshot", "cause"), ("age_years", "twenty", "age_years"),
-    ("date_death", "15/12/2022", "date_death"), ("ubigeo_dep", "5", "ubigeo_dep")])
-def test_bad_value_names_file_row_field(field, value, msg):
-    raw = synthetic_victims()
-    raw.loc[7, field] = value
-    with pytest.raises(RawDataError) as e:
-        D.validate_victims(raw, "victims.csv")
-    assert "victims.csv, row 9" in str(e.value) and f"field '{msg}'" in str(e.value)
+def test_synthetic_register_has_each_kind_of_interval(victims):
+    assert one_day(victims).sum() > 0 and victims["date_death_min"].isna().sum() > 0
+    assert (victims["date_death_min"] < victims["date_death_max"]).sum() > 0
 
 
-def test_missing_column_rejected():
-    with pytest.raises(RawDataError, match="wound"):
-        D.validate_victims(synthetic_victims().drop(columns="wound"), "victims.csv")
-
-
-def test_daily_series_sums_to_total_and_fills_zero_days(victims):
+def test_daily_series_places_only_one_day_persons_and_fills_zero_days(victims):
     s = D.deaths_per_day(victims)
     assert s.total() == len(victims)
-    assert s.undated.sum() == victims["date_death"].isna().sum()
-    ndays = (victims["date_death"].max() - victims["date_death"].min()).days + 1
+    assert set(s.spanning["victim_id"]) == set(victims.loc[~one_day(victims), "victim_id"])
+    placed = victims.loc[one_day(victims), "date_death_min"]
+    ndays = (pd.Timestamp(placed.max()) - pd.Timestamp(placed.min())).days + 1
     assert len(s.table) == ndays and s.table["date"].is_unique
-    expected = victims.groupby("date_death").size()
-    got = s.table.set_index("date")["deaths"]
+    expected = placed.value_counts()
+    got = s.table.assign(date=s.table["date"].dt.strftime("%Y-%m-%d")).set_index("date")["deaths"]
     assert (got[expected.index] == expected).all() and got.drop(expected.index).eq(0).all()
     assert s.table["cumulative"].iloc[-1] == s.table["deaths"].sum()
+
+
+def test_spanning_persons_carry_their_interval_and_length(victims):
+    s = D.deaths_per_day(victims).spanning.set_index("victim_id")
+    v = victims.set_index("victim_id").loc[s.index]
+    assert s["date_min"].equals(v["date_death_min"]) and s["date_max"].equals(v["date_death_max"])
+    bounded = v["date_death_min"].notna() & v["date_death_max"].notna()
+    length = (pd.to_datetime(v["date_death_max"]) - pd.to_datetime(v["date_death_min"])).dt.days + 1
+    assert s.loc[bounded, "days"].astype(int).tolist() == length[bounded].astype(int).tolist()
+    assert s.loc[~bounded, "days"].isna().all()
+
+
+def test_possible_per_day_adds_every_interval_containing_the_day(victims):
+    s = D.deaths_per_day(victims, start="2022-12-07", end="2023-03-31")
+    t = s.table.set_index("date")
+    for day in pd.to_datetime(["2022-12-20", "2023-01-09", "2023-02-14"]):
+        iso = day.strftime("%Y-%m-%d")
+        lo = victims["date_death_min"].fillna("0000-01-01")
+        hi = victims["date_death_max"].fillna("9999-12-31")
+        contains = (lo <= iso) & (hi >= iso)
+        assert t.loc[day, "possible"] == contains.sum()
+        assert t.loc[day, "deaths"] == (contains & one_day(victims)).sum()
+
+
+def test_peak_day_is_from_certain_persons_with_the_possible_bound():
+    rows = [{"victim_id": f"A{i}", "date_death": "2023-01-09", "context": "clash"} for i in range(3)]
+    rows += [{"victim_id": f"B{i}", "date_death": "2022-12-15", "context": "clash"} for i in range(2)]
+    v = as_register(pd.DataFrame(rows + [{"victim_id": "C", "date_death": "", "context": "clash"}]))
+    v.loc[v["victim_id"] == "C", ["date_death_min", "date_death_max"]] = ["2022-12-14", "2022-12-16"]
+    peak = D.peak_day(D.deaths_per_day(v, start="2022-12-07", end="2023-01-31"))
+    assert (peak["date"], peak["deaths"], peak["possible"]) == (pd.Timestamp("2023-01-09"), 3, 3)
+    assert peak["rivals"] == ["2022-12-15"]  # 2 certain + C possibly: reaches 3, order not established
+    with pytest.raises(ValueError, match="no group"):
+        D.peak_day(D.deaths_per_day(v), group="Puno")
 
 
 def test_daily_series_by_department_and_window(victims):
     s = D.deaths_per_day(victims, by="department", start="2023-01-01", end="2023-01-31")
     assert s.total() == len(victims)
-    groups = victims["department"].replace("", pd.NA).fillna("unknown")
+    groups = victims["department"].fillna("unknown")
     assert set(s.table["group"]) == set(groups)
     assert len(s.table) == 31 * groups.nunique()
-    d = victims["date_death"]
-    inside = d.between(pd.Timestamp("2023-01-01"), pd.Timestamp("2023-01-31"))
+    d = victims["date_death_min"].where(one_day(victims))
+    inside = d.notna() & (d >= "2023-01-01") & (d <= "2023-01-31")
     assert s.table["deaths"].sum() == inside.sum()
     assert s.outside.sum() == (d.notna() & ~inside).sum()
     last = s.table.groupby("group")["cumulative"].last()
@@ -99,6 +125,10 @@ def test_events_table_counts(victims):
     exp = victims.groupby("event_id").size()
     assert t.set_index("event_id")["persons"].drop(D.NO_EVENT).to_dict() == exp.to_dict()
     assert t.set_index("event_id").loc[D.NO_EVENT, "persons"] == victims["event_id"].isna().sum()
+    spans = (~one_day(victims)).groupby(victims["event_id"].fillna(D.NO_EVENT)).sum()
+    assert t.set_index("event_id")["not_on_one_day"].to_dict() == spans.to_dict()
+    e01 = victims[victims["event_id"] == "E01"]
+    assert t.set_index("event_id").loc["E01", "first_death"] == e01["date_death_min"].min()
 
 
 def test_events_table_joins_and_rejects_unknown_event(victims):
@@ -155,7 +185,7 @@ def test_iso_dates_formats_only_the_date_column(victims):
 def test_pool_groups_keeps_top_groups_and_recomputes_cumulative(victims):
     t = D.deaths_per_day(victims, by="department", start="2022-12-07", end="2023-03-31").table
     pooled, order = D.pool_groups(t, top=2, other="rest")
-    totals = victims.assign(dep=D.as_category(victims["department"]))[victims["date_death"].notna()]
+    totals = victims.assign(dep=D.as_category(victims["department"]))[one_day(victims)]
     totals = totals.groupby("dep").size()
     keep = sorted(totals.index, key=lambda g: (-totals[g], g))[:2]  # most deaths, ties by name
     assert order == keep + ["rest"]

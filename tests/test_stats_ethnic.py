@@ -7,8 +7,12 @@ import pytest
 from scipy import stats
 
 from analysis.errors import RawDataError
+from analysis.scope import Scope
 from analysis.stats import ethnic
 from analysis.stats.exact import binom_ci
+from tests.registers import as_register
+
+FEB16 = Scope(contexts=("clash",), end="2023-02-16")  # the notebook's default definition, no start
 
 
 def _departments():
@@ -26,7 +30,7 @@ def _departments():
 
 
 def _victim(i, dep, context="clash", date="2023-01-09"):
-    return {"victim_id": f"V{i:03d}", "ubigeo_dep": dep, "date_death": date, "context": context}
+    return {"victim_id": f"V{i:03d}", "ubigeo_dep": dep, "date_death": date, "context": context, "event_id": ""}
 
 
 def _victims():
@@ -34,8 +38,8 @@ def _victims():
             + [("06", "clash")] + [("", "clash")] + [("02", "blockade")] * 2)
     v = [_victim(i, d, c) for i, (d, c) in enumerate(rows)]
     v.append(_victim(90, "01", "clash", "2023-03-01"))   # after the cut-off
-    v.append(_victim(91, "03", "clash", ""))             # date of death unknown
-    return pd.DataFrame(v)
+    v.append(_victim(91, "03", "clash", ""))             # date of death unknown: possibly in any window
+    return as_register(pd.DataFrame(v))
 
 
 def test_classify_uses_totals_and_bounds_never_missing_as_not_majority():
@@ -69,8 +73,7 @@ def test_mothertongue_measure_reads_its_own_columns():
 
 
 def test_shares_match_hand_sums_and_exact_interval():
-    res = ethnic.shares(_victims(), _departments(), measure="selfid", threshold=50.0, contexts=["clash"],
-                        cutoff_date="2023-02-16")
+    res = ethnic.shares(_victims(), _departments(), FEB16, measure="selfid", threshold=50.0)
     s = res["scenarios"]
     # majority units A (5 deaths, pop 1000) and C (2, 1500); known not-majority B (1 clash), D (0), F (1);
     # unknown unit E (2, pop 500); one clash death with no department.
@@ -84,12 +87,14 @@ def test_shares_match_hand_sums_and_exact_interval():
     assert (hi["deaths_majority"], hi["deaths_total"]) == (7 + 2 + 1, 12)
     assert lo["population_share"] == pytest.approx(2500 / 8800)
     assert hi["population_share"] == pytest.approx(3000 / 8800)
-    assert res["info"]["n_date_unknown_excluded"] == 1 and res["info"]["n_after_cutoff_excluded"] == 1
-    assert res["info"]["n_department_unknown"] == 1
+    info = res["info"]
+    assert (info["n_certain"], info["n_possible"], info["n_uncertain"], info["n_outside"]) == (12, 13, 1, 1)
+    assert info["n_selected"] == 12 and info["policy"] == "certain"
+    assert info["n_department_unknown"] == 1
 
 
 def test_bounds_bracket_known_only_and_are_attained_extremes():
-    res = ethnic.shares(_victims(), _departments(), threshold=40.0)  # F and E unknown at 40 %
+    res = ethnic.shares(_victims(), _departments(), FEB16, threshold=40.0)  # F and E unknown at 40 %
     s = res["scenarios"]
     for col in ("death_share", "population_share"):
         assert s.loc["all_unknown_below", col] <= s.loc["known_only", col] <= s.loc["all_unknown_above", col]
@@ -113,22 +118,28 @@ def test_bounds_bracket_known_only_and_are_attained_extremes():
 
 
 def test_contexts_all_and_no_cutoff():
-    res = ethnic.shares(_victims(), _departments(), contexts="all", cutoff_date=None)
+    res = ethnic.shares(_victims(), _departments(), Scope(contexts=ethnic.scope_contexts("all"), end=None))
     info = res["info"]
-    assert info["n_selected"] == 16 and info["n_date_unknown_excluded"] == 0
+    assert info["n_selected"] == 16 and info["n_uncertain"] == 0  # no window: every interval is inside it
     assert res["table"].set_index("department").loc["B", "deaths"] == 3
     assert res["table"].set_index("department").loc["C", "deaths"] == 3
+    with pytest.raises(ValueError, match="riot"):
+        ethnic.scope_contexts(["clash", "riot"])
 
 
-def test_undated_kept_only_on_request():
-    res = ethnic.shares(_victims(), _departments(), keep_undated=True)
-    assert res["info"]["n_date_unknown"] == 1 and res["info"]["n_date_unknown_excluded"] == 0
-    assert res["table"].set_index("department").loc["C", "deaths"] == 3  # 2 dated + 1 undated
+def test_possible_policy_counts_the_undated_death_and_certain_bounds_it():
+    res = ethnic.shares(_victims(), _departments(), FEB16.with_(policy="possible"))
+    assert res["info"]["n_selected"] == 13 and res["info"]["n_certain"] == 12
+    c = res["table"].set_index("department").loc["C"]
+    assert (c["deaths"], c["deaths_certain"], c["deaths_possible"]) == (3, 2, 3)  # 2 dated + 1 undated
     assert res["scenarios"].loc["known_only", "deaths_majority"] == 8
+    certain = ethnic.shares(_victims(), _departments(), FEB16)["table"]
+    assert certain["deaths"].equals(certain["deaths_certain"])
+    assert certain["deaths_possible"].equals(res["table"]["deaths"])
 
 
 def test_rate_ratio_interval_is_exact_conditional():
-    s = ethnic.shares(_victims(), _departments())["scenarios"].loc["known_only"]
+    s = ethnic.shares(_victims(), _departments(), FEB16)["scenarios"].loc["known_only"]
     k, n, p1, p0 = 7, 9, 2500, 8300 - 2500
     assert s["rate_ratio"] == pytest.approx((k / p1) / ((n - k) / p0))
     # at the limits, the binomial tail probabilities equal alpha/2 (pi = RR*P1 / (RR*P1 + P0))
@@ -140,7 +151,7 @@ def test_rate_ratio_interval_is_exact_conditional():
 
 def test_incomplete_population_base_is_refused_not_patched():
     with pytest.raises(RawDataError, match=r"pop_proj_2022_persons.*incomplete.*C"):
-        ethnic.shares(_victims(), _departments(), population_base="proj2022")
+        ethnic.shares(_victims(), _departments(), FEB16, population_base="proj2022")
     assert not ethnic.base_is_complete(_departments(), "proj2022")
     assert ethnic.base_is_complete(_departments(), "census2017")
 
@@ -148,16 +159,8 @@ def test_incomplete_population_base_is_refused_not_patched():
 def test_bad_input_names_file_row_field():
     v = _victims()
     v.loc[3, "ubigeo_dep"] = "99"
-    with pytest.raises(RawDataError, match=r"victims.csv, row 5, field 'ubigeo_dep'"):
-        ethnic.shares(v, _departments())
-    v = _victims()
-    v.loc[2, "context"] = "riot"
-    with pytest.raises(RawDataError, match=r"row 4, field 'context'"):
-        ethnic.shares(v, _departments())
-    v = _victims()
-    v.loc[0, "date_death"] = "09/01/2023"
-    with pytest.raises(RawDataError, match=r"row 2, field 'date_death'"):
-        ethnic.shares(v, _departments())
+    with pytest.raises(RawDataError, match=r"victims.csv, row 5, field 'ubigeo_dep'.*V003"):
+        ethnic.shares(v, _departments(), FEB16)
     d = _departments().astype({"pct_selfid_quechua_12plus": object})
     d.loc[2, "pct_selfid_quechua_12plus"] = "about 60"
     with pytest.raises(RawDataError, match=r"departments.csv, row 4, field 'pct_selfid_quechua_12plus'"):
@@ -167,7 +170,7 @@ def test_bad_input_names_file_row_field():
 
 
 def test_status_model_equals_group_rate_ratio_and_share_model_score_equations():
-    tab = ethnic.shares(_victims(), _departments())["table"]
+    tab = ethnic.shares(_victims(), _departments(), FEB16)["table"]
     m = ethnic.rate_models(tab)
     st = m["status"]
     known = tab[tab.status != "unknown"]
@@ -185,7 +188,7 @@ def test_status_model_equals_group_rate_ratio_and_share_model_score_equations():
 def test_share_model_fits_mle():
     d = _departments()
     d["pct_selfid_indigenous_total_12plus"] = [80.0, 20.0, 60.0, 25.0, 45.0, 35.0]
-    tab = ethnic.shares(_victims(), d)["table"]
+    tab = ethnic.shares(_victims(), d, FEB16)["table"]
     sh = ethnic.rate_models(tab)["share_published"]
     assert sh["fitted"] and sh["n_units"] == 6
     # Poisson MLE with a constant: fitted deaths sum to observed, and so do x-weighted sums
@@ -197,7 +200,7 @@ def test_share_model_fits_mle():
 
 
 def test_department_permutation_matches_enumeration():
-    tab = ethnic.shares(_victims(), _departments())["table"]
+    tab = ethnic.shares(_victims(), _departments(), FEB16)["table"]
     known = tab[tab.status != "unknown"].reset_index(drop=True)
     obs_idx = tuple(known.index[known.status == "majority"])
     d, p = known.deaths.to_numpy(), known.population.to_numpy()
@@ -298,7 +301,7 @@ def _numbers():
 
 
 def test_record_scenarios_records_every_scenario_with_its_values():
-    sc = ethnic.shares(_victims(), _departments())["scenarios"]
+    sc = ethnic.shares(_victims(), _departments(), FEB16)["scenarios"]
     n = _numbers()
     ethnic.record_scenarios(n, sc)
     assert len(n.entries) == 3 * 4
@@ -315,7 +318,7 @@ def test_record_scenarios_records_every_scenario_with_its_values():
 
 
 def test_record_and_describe_models_follow_fitted_flag():
-    tab = ethnic.shares(_victims(), _departments())["table"]
+    tab = ethnic.shares(_victims(), _departments(), FEB16)["table"]
     models = ethnic.rate_models(tab)
     n = _numbers()
     ethnic.record_models(n, models)
@@ -333,7 +336,7 @@ def test_record_and_describe_models_follow_fitted_flag():
 
 
 def test_permutation_possible_needs_both_sides():
-    tab = ethnic.shares(_victims(), _departments())["table"]
+    tab = ethnic.shares(_victims(), _departments(), FEB16)["table"]
     assert ethnic.permutation_possible(tab)
     one_side = tab.assign(status=tab["status"].replace({"not_majority": "unknown"}))
     assert not ethnic.permutation_possible(one_side)
@@ -352,16 +355,17 @@ def test_definition_grid_puts_a_missing_default_first():
 def test_alternatives_table_and_records_equal_direct_shares():
     v, d = _victims(), _departments()
     grid = [("selfid", 50.0, ["clash"], "2023-02-16"), ("selfid", 40.0, None, None)]
-    alts = ethnic.alternatives(v, d, grid, start_date=None, keep_undated=False, population_base="census2017")
+    alts = ethnic.alternatives(v, d, grid, FEB16, population_base="census2017")
     assert [a["key"] for a in alts] == ["selfid.t50.clash.c20230216", "selfid.t40.all.call"]
-    assert alts[1]["spec"] == {"measure": "selfid", "threshold": 40.0, "contexts": "all", "cutoff_date": None}
+    assert alts[1]["spec"] == {"measure": "selfid", "threshold": 40.0, "contexts": "all", "cutoff_date": None,
+                               "date_policy": "certain"}
     table = ethnic.alternatives_table(alts)
     n = _numbers()
     for a in alts:
         ethnic.record_alternative(n, a)
     assert len(n.entries) == 2 * 9
     for (m, t, ctx, cut), row in zip(grid, table.itertuples()):
-        direct = ethnic.shares(v, d, measure=m, threshold=t, contexts=ctx, cutoff_date=cut)
+        direct = ethnic.shares(v, d, Scope(contexts=ethnic.scope_contexts(ctx), end=cut), measure=m, threshold=t)
         s, tab = direct["scenarios"], direct["table"]
         assert row.death_share == pytest.approx(s.loc["known_only", "death_share"])
         assert row.death_share_min == pytest.approx(s.loc["all_unknown_below", "death_share"])

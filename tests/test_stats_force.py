@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
+from analysis.scope import Scope
 from analysis.stats import descriptive as D
 from analysis.stats import force as F
 from analysis.stats.exact import binom_ci
@@ -13,7 +14,7 @@ from tests.test_stats_descriptive import synthetic_victims
 
 @pytest.fixture
 def victims():
-    return D.validate_victims(synthetic_victims(n=80, seed=11))
+    return synthetic_victims(n=80, seed=11)
 
 
 def test_proportions_match_counts_and_intervals(victims):
@@ -93,22 +94,34 @@ def test_level_group_army_vs_police(victims):
     assert g.isna().sum() == victims["force"].isin(["unknown", "not_applicable"]).sum()
 
 
+WINDOW = Scope(contexts=("clash",), start="2022-12-07", end="2023-03-31")
+
+
+def _bounds(victims, start, end):
+    """Independent of analysis.scope: certain = both bounds inside [start, end]; possible = overlaps it."""
+    lo, hi = victims["date_death_min"], victims["date_death_max"]
+    certain = lo.notna() & hi.notna() & (lo >= start) & (hi <= end)
+    possible = (lo.fillna("0000-01-01") <= end) & (hi.fillna("9999-12-31") >= start)
+    return certain, possible
+
+
 def test_civilians_per_officer(victims):
-    ind = F.civilians_per_officer(victims, "2022-12-07", "2023-03-31")
-    d = victims["date_death"]
-    inside = d.between(pd.Timestamp("2022-12-07"), pd.Timestamp("2023-03-31"))
-    civ = (inside & (victims["context"] == "clash")).sum()
-    pol = (inside & (victims["context"] == "police_officer")).sum()
-    assert (ind.numerator, ind.denominator) == (civ, pol)
-    assert ind.value == pytest.approx(civ / pol)
+    ind = F.civilians_per_officer(victims, WINDOW)
+    certain, possible = _bounds(victims, "2022-12-07", "2023-03-31")
+    civ, pol = victims["context"] == "clash", victims["context"] == "police_officer"
+    assert (ind.numerator, ind.denominator) == ((certain & civ).sum(), (certain & pol).sum())
+    assert (ind.numerator_possible, ind.denominator_possible) == ((possible & civ).sum(), (possible & pol).sum())
+    assert ind.numerator < ind.numerator_possible  # the synthetic register has undated and spanning deaths
+    assert ind.value == pytest.approx((certain & civ).sum() / (certain & pol).sum())
     assert ind.window == "2022-12-07 to 2023-03-31"
-    undated = (d.isna() & victims["context"].isin(["clash", "police_officer"])).sum()
-    assert ind.note.startswith(f"{undated} civilian or police death(s) without a date")
+    uncertain = ((possible & ~certain) & (civ | pol)).sum()
+    assert ind.note.startswith(f"certain persons counted; {uncertain} civilian or police death(s) whose date interval")
+    assert F.civilians_per_officer(victims, WINDOW.with_(policy="possible")).numerator == ind.numerator_possible
 
 
 def test_civilians_per_officer_undefined_without_officers(victims):
     v = victims[victims["context"] != "police_officer"]
-    ind = F.civilians_per_officer(v, "2022-12-07", "2023-03-31")
+    ind = F.civilians_per_officer(v, WINDOW)
     assert ind.value is None and "undefined" in ind.note
 
 
@@ -174,20 +187,23 @@ def test_comparison_rows_and_sentence():
 
 def test_killed_between_and_minsa_lethality(victims):
     from analysis import paths
-    d = victims["date_death"]
-    inside = (d >= "2022-12-07") & (d <= "2022-12-19")
-    expected = sum(1 for c, ok in zip(victims["context"], inside) if ok and c == "clash")
-    assert F.killed_between(victims, ["clash"], "2022-12-07", "2022-12-19") == expected
+    certain, possible = _bounds(victims, "2022-12-07", "2022-12-19")
+    civ = victims["context"] == "clash"
+    expected, expected_possible = int((certain & civ).sum()), int((possible & civ).sum())
+    assert F.killed_between(victims, WINDOW, "2022-12-07", "2022-12-19") == (expected, expected_possible)
     deps = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
-    ind = F.minsa_lethality(victims, deps, ["clash"], "raw")
+    ind = F.minsa_lethality(victims, deps, WINDOW, "raw")
     assert list(ind) == ["wave1", "wave2"]
     assert (ind["wave1"].numerator, ind["wave1"].denominator) == (expected, 61 + 305)  # MINSA 19 Dec totals
+    assert ind["wave1"].numerator_possible == expected_possible
     assert ind["wave1"].value == pytest.approx(expected / 366) and ind["wave1"].window == "2022-12-07 to 2022-12-19"
 
 
 def test_lethality_text():
     ok = F.lethality_index(5, 40, source="s", window="w").__dict__
     assert F.lethality_text(ok) == "0.12 (5 killed / 40 attended, w)"
+    bounded = {**ok, "numerator_possible": 7}
+    assert F.lethality_text(bounded) == "0.12 (5 killed / 40 attended, w; up to 7 killed possibly in the window)"
     missing = F.lethality_index(5, None, source="s", window="w").__dict__
     assert F.lethality_text(missing) == "not computed (no injured count for this scope and window: not computed)"
 

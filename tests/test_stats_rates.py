@@ -6,10 +6,13 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats import rates as sm_rates
 
-from analysis.errors import RawDataError
+from analysis.scope import Scope
 from analysis.stats.exact import poisson_ci
 from analysis.stats.rates import (department_rates, group_rate, rank_departments, rate_ratio, rate_ratios,
-                                  select_deaths, within_top_interval)
+                                  within_top_interval)
+from tests.registers import as_register
+
+CLASH = Scope(contexts=("clash",), end="2023-03-31")
 
 
 def departments():
@@ -36,7 +39,7 @@ def victims():
     rows += [victim(19, "", "2023-01-10")]                                               # department unknown
     rows += [victim(20, "08", "2023-01-11", context="blockade")]                         # other context
     rows += [victim(21, "08", "2023-01-11", context="unknown")]                          # context unknown
-    return pd.DataFrame(rows)
+    return as_register(pd.DataFrame(rows))
 
 
 # --- exact Poisson interval (the building block of every rate interval) -------------------------------------
@@ -53,46 +56,55 @@ def test_poisson_ci_matches_gamma_quantiles(k):
     assert poisson_ci(k) == pytest.approx((stats.gamma.ppf(0.025, k), stats.gamma.ppf(0.975, k + 1)), rel=1e-10)
 
 
-# --- selection: nothing dropped silently --------------------------------------------------------------------
+# --- selection through analysis.scope: nothing dropped silently ------------------------------------------------
 
-def test_selection_counts_every_exclusion():
-    sel = select_deaths(victims(), contexts=["clash"], cutoff="2023-03-31")
-    assert sel.counts == {"n_in": 21, "excluded_context": 2, "excluded_after_cutoff": 1,
-                          "excluded_date_unknown": 0, "n_selected": 18, "date_unknown": 1}
-    assert set(sel.persons["victim_id"]) == {f"V{i:03d}" for i in [*range(1, 17), 18, 19]}
-    strict = select_deaths(victims(), contexts=["clash"], cutoff="2023-03-31", keep_undated=False)
-    assert strict.counts == {"n_in": 21, "excluded_context": 2, "excluded_after_cutoff": 1,
-                             "excluded_date_unknown": 1, "n_selected": 17, "date_unknown": 0}
-    assert "V018" not in set(strict.persons["victim_id"])
+def test_counts_account_for_every_register_person():
+    res = department_rates(victims(), departments(), CLASH)
+    assert res.counts == {"n_in": 21, "excluded_context": 2, "excluded_event": 0, "outside_window": 1,
+                          "certain": 17, "possible": 18, "uncertain": 1, "n_selected": 17}
+    c = res.counts
+    assert c["n_in"] == c["excluded_context"] + c["excluded_event"] + c["outside_window"] + c["possible"]
+    assert set(res.persons["victim_id"]) == {f"V{i:03d}" for i in [*range(1, 17), 19]}
+    assert res.selection.uncertain["victim_id"].tolist() == ["V018"]  # no date: possibly, not certainly, in
 
 
-def test_selection_accepts_parsed_dates():
+def test_policy_possible_counts_the_undated_death_and_bounds_hold():
+    certain = department_rates(victims(), departments(), CLASH).table.set_index("ubigeo_dep")
+    possible = department_rates(victims(), departments(), CLASH.with_(policy="possible")).table.set_index("ubigeo_dep")
+    assert certain.loc["21", ["deaths", "deaths_certain", "deaths_possible"]].tolist() == [5, 5, 6]
+    assert possible.loc["21", ["deaths", "deaths_certain", "deaths_possible"]].tolist() == [6, 5, 6]
+    assert (certain["deaths_certain"] <= certain["deaths_possible"]).all()
+    assert possible["deaths"].equals(certain["deaths_possible"])
+
+
+def test_interval_straddling_the_cutoff_is_possible_only():
     v = victims()
-    v["date_death"] = pd.to_datetime(v["date_death"].replace("", None), format="%Y-%m-%d")
-    assert select_deaths(v, contexts=["clash"], cutoff="2023-03-31").counts["n_selected"] == 18
+    v.loc[v["victim_id"] == "V017", ["date_death_min", "date_death_max"]] = ["2023-03-30", "2023-04-02"]
+    res = department_rates(v, departments(), CLASH)
+    assert res.counts["outside_window"] == 0 and res.counts["uncertain"] == 2
+    assert res.table.set_index("ubigeo_dep").loc["21", "deaths_possible"] == 7
 
 
-def test_selection_cutoff_is_inclusive_and_contexts_widen():
-    sel = select_deaths(victims(), contexts=["clash", "blockade"], cutoff="2023-01-11")
-    assert sel.counts["excluded_after_cutoff"] == 2        # Lima 28 Jan and Puno 15 Apr
-    assert "V020" in set(sel.persons["victim_id"])         # blockade death on the cut-off day itself
+def test_cutoff_is_inclusive_and_contexts_widen():
+    res = department_rates(victims(), departments(), Scope(contexts=("clash", "blockade"), end="2023-01-11"))
+    assert res.counts["outside_window"] == 2               # Lima 28 Jan and Puno 15 Apr
+    assert "V020" in set(res.persons["victim_id"])          # blockade death on the cut-off day itself
 
 
-def test_bad_date_names_row_and_field():
-    v = victims()
-    v.loc[3, "date_death"] = "15/12/2022"
-    with pytest.raises(RawDataError, match=r"row 5, field 'date_death'.*15/12/2022"):
-        select_deaths(v, contexts=["clash"], cutoff="2023-03-31")
+def test_excluded_event_leaves_the_count_and_is_accounted():
+    res = department_rates(victims(), departments(), CLASH.with_(exclude_events=("E05",)))
+    assert res.table.set_index("ubigeo_dep").loc["05", "deaths"] == 0
+    assert res.counts["excluded_event"] == 10 and res.counts["n_selected"] == 7
 
 
 # --- department rates ---------------------------------------------------------------------------------------
 
 def test_department_rates_counts_rates_and_unknown_department():
-    res = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31")
+    res = department_rates(victims(), departments(), CLASH)
     t = res.table.set_index("ubigeo_dep")
-    assert t["deaths"].to_dict() == {"05": 10, "08": 0, "15": 1, "21": 6}   # Puno: 5 dated + 1 undated
+    assert t["deaths"].to_dict() == {"05": 10, "08": 0, "15": 1, "21": 5}   # Puno: the undated death is not certain
     assert res.n_unknown_department == 1 and res.unknown_department["victim_id"].tolist() == ["V019"]
-    assert t["deaths"].sum() + res.n_unknown_department == res.selection.counts["n_selected"]
+    assert t["deaths"].sum() + res.n_unknown_department == res.counts["n_selected"]
     assert t.loc["05", "rate"] == pytest.approx(10 / 616176 * 1e5)
     lo, hi = stats.gamma.ppf(0.025, 10), stats.gamma.ppf(0.975, 11)
     assert (t.loc["05", "rate_low"], t.loc["05", "rate_high"]) == pytest.approx((lo / 616176 * 1e5, hi / 616176 * 1e5))
@@ -101,22 +113,21 @@ def test_department_rates_counts_rates_and_unknown_department():
 
 def test_incomplete_population_column_is_refused():
     with pytest.raises(ValueError, match="pop_proj_2022_persons.*4 department"):
-        department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31",
-                         population_col="pop_proj_2022_persons")
+        department_rates(victims(), departments(), CLASH, population_col="pop_proj_2022_persons")
 
 
 def test_department_code_not_in_table_is_refused():
     v = victims()
     v.loc[0, "ubigeo_dep"] = "99"
     with pytest.raises(ValueError, match="99"):
-        department_rates(v, departments(), contexts=["clash"], cutoff="2023-03-31")
+        department_rates(v, departments(), CLASH)
 
 
 def test_group_rate_pools_departments():
-    t = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31").table
+    t = department_rates(victims(), departments(), CLASH).table
     g = group_rate(t, ["05", "21"])
-    assert g["deaths"] == 16 and g["population"] == 616176 + 1172697
-    assert g["rate_high"] == pytest.approx(stats.gamma.ppf(0.975, 17) / (616176 + 1172697) * 1e5)
+    assert g["deaths"] == 15 and g["population"] == 616176 + 1172697
+    assert g["rate_high"] == pytest.approx(stats.gamma.ppf(0.975, 16) / (616176 + 1172697) * 1e5)
 
 
 # --- exact rate ratio ---------------------------------------------------------------------------------------
@@ -162,7 +173,7 @@ def test_rate_ratio_rejects_bad_counts():
 
 
 def test_rate_ratios_against_lima_rest_and_code():
-    t = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31").table
+    t = department_rates(victims(), departments(), CLASH).table
     lima = rate_ratios(t, "Lima").set_index("ubigeo_dep")
     assert "15" not in lima.index and len(lima) == 3
     assert lima.loc["05", "rr"] == pytest.approx((10 / 616176) / (1 / 9485405))
@@ -171,10 +182,10 @@ def test_rate_ratios_against_lima_rest_and_code():
     rest = rate_ratios(t, "rest").set_index("ubigeo_dep")
     assert len(rest) == 4
     pop_rest = 9485405 + 1172697 + 1205527
-    assert rest.loc["05", ["ref_deaths", "ref_population"]].tolist() == [7, pop_rest]
-    assert rest.loc["05", "rr"] == pytest.approx((10 / 616176) / (7 / pop_rest))
+    assert rest.loc["05", ["ref_deaths", "ref_population"]].tolist() == [6, pop_rest]
+    assert rest.loc["05", "rr"] == pytest.approx((10 / 616176) / (6 / pop_rest))
     assert rest.loc["05", "p_value"] == pytest.approx(
-        sm_rates.test_poisson_2indep(10, 616176, 7, pop_rest, method="exact-cond").pvalue, rel=1e-6)
+        sm_rates.test_poisson_2indep(10, 616176, 6, pop_rest, method="exact-cond").pvalue, rel=1e-6)
 
     puno = rate_ratios(t, "21").set_index("ubigeo_dep")
     assert puno.loc["05", "reference"] == "Puno"
@@ -195,11 +206,11 @@ def test_rank_departments_keeps_deaths_orders_by_value_then_code():
 
 
 def test_within_top_interval_lists_departments_reaching_the_top_lower_limit():
-    table = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31").table
+    table = department_rates(victims(), departments(), CLASH).table
     ranked = rank_departments(table, "rate")
     assert ranked["department"].tolist() == ["Ayacucho", "Puno", "Lima"]
     top_low = poisson_ci(10)[0] / 616176 * 1e5  # 10 deaths in Ayacucho: exact lower limit 0.778 per 100,000
-    assert 6 / 1172697 * 1e5 < top_low  # Puno (5 dated + 1 undated death) is clearly below it
+    assert 6 / 1172697 * 1e5 < top_low  # Puno is below it even with its undated (possible) death
     assert within_top_interval(ranked) == []
     handmade = pd.DataFrame({"department": ["A", "B", "C", "D"], "rate": [9.0, 5.0, 4.99, 6.0],
                              "rate_low": [5.0, 1.0, 1.0, 2.0]})

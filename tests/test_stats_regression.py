@@ -3,11 +3,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.stats.rates import department_rates, rate_ratios, select_deaths
 from analysis.errors import RawDataError
+from analysis.scope import Scope, select
+from analysis.stats.rates import department_rates, rate_ratios
 from analysis.stats.regression import (add_poverty_band_ordinal, cluster_ids, event_sizes, event_table, fit_model,
                                        headline_estimates, leave_one_event_out, leave_one_event_out_table,
                                        leave_one_out_range, model_frame, negbin_glm, poisson_glm)
+from tests.registers import as_register
+
+CLASH = Scope(contexts=("clash",), end="2023-03-31")
 
 POP = {"01": 400_000, "02": 1_000_000, "03": 600_000, "04": 2_000_000, "05": 900_000}
 
@@ -34,11 +38,11 @@ def victims(event_sizes_a=(6, 1), singletons=False):
     add("02", 1, "E30")
     add("04", 2, "E40")
     add("04", 1, "")  # linked to no event
-    return pd.DataFrame(rows)
+    return as_register(pd.DataFrame(rows))
 
 
 def frame(v, covariates=("south",)):
-    rates = department_rates(v, departments(), contexts=["clash"], cutoff="2023-03-31")
+    rates = department_rates(v, departments(), CLASH)
     return model_frame(rates.table, departments(), covariates), rates
 
 
@@ -55,7 +59,7 @@ def test_poisson_coefficient_is_log_rate_ratio_of_two_groups():
 
 def test_event_clustered_se_equals_naive_when_every_death_is_its_own_event():
     data, rates = frame(victims(singletons=True))
-    res = poisson_glm(data, ["south"], persons=rates.selection.persons, small_sample=False)
+    res = poisson_glm(data, ["south"], persons=rates.persons, small_sample=False)
     row = res.coefficients.set_index("term").loc["south"]
     assert row["se_cluster"] == pytest.approx(row["se"], rel=1e-6)
     assert res.info["n_clusters"] == 15
@@ -63,7 +67,7 @@ def test_event_clustered_se_equals_naive_when_every_death_is_its_own_event():
 
 def test_event_clustered_se_grows_when_deaths_come_in_one_large_event():
     data, rates = frame(victims(event_sizes_a=(6, 1)))
-    res = poisson_glm(data, ["south"], persons=rates.selection.persons, small_sample=False)
+    res = poisson_glm(data, ["south"], persons=rates.persons, small_sample=False)
     row = res.coefficients.set_index("term").loc["south"]
     # closed form: meat = sum over events of (n_g * (1[south] - pi))^2, bread = k1 k0 / N
     k1, k0 = 11, 4
@@ -79,15 +83,15 @@ def test_event_clustered_se_grows_when_deaths_come_in_one_large_event():
 
 def test_small_sample_factor_is_g_over_g_minus_1():
     data, rates = frame(victims())
-    a = poisson_glm(data, ["south"], persons=rates.selection.persons, small_sample=False).coefficients
-    b = poisson_glm(data, ["south"], persons=rates.selection.persons, small_sample=True).coefficients
+    a = poisson_glm(data, ["south"], persons=rates.persons, small_sample=False).coefficients
+    b = poisson_glm(data, ["south"], persons=rates.persons, small_sample=True).coefficients
     assert b.loc[1, "se_cluster"] ** 2 == pytest.approx(a.loc[1, "se_cluster"] ** 2 * 6 / 5)
 
 
 def test_clustered_persons_must_match_the_model_table():
     data, rates = frame(victims())
     with pytest.raises(ValueError, match="persons do not reproduce"):
-        poisson_glm(data, ["south"], persons=rates.selection.persons.iloc[1:])
+        poisson_glm(data, ["south"], persons=rates.persons.iloc[1:])
 
 
 def test_unlinked_deaths_are_their_own_cluster():
@@ -96,7 +100,7 @@ def test_unlinked_deaths_are_their_own_cluster():
 
 
 def test_missing_covariate_is_refused_not_imputed():
-    rates = department_rates(victims(), departments(), contexts=["clash"], cutoff="2023-03-31")
+    rates = department_rates(victims(), departments(), CLASH)
     with pytest.raises(ValueError, match="poverty.*E"):
         model_frame(rates.table, departments(), ["poverty"])
     with pytest.raises(KeyError, match="nope"):
@@ -133,13 +137,13 @@ def test_negative_binomial_widens_intervals_under_clumping():
 def test_event_table_counts_events_not_persons():
     v = victims()
     data, rates = frame(v)
-    ev = event_table(rates.selection.persons, rates.table).set_index("ubigeo_dep")
+    ev = event_table(rates.persons, rates.table).set_index("ubigeo_dep")
     assert ev.loc["01", ["deaths", "events_linked", "persons_unlinked", "events", "largest_event_deaths"]].tolist() \
         == [7, 2, 0, 2, 6]
     assert ev.loc["04", ["deaths", "events_linked", "persons_unlinked", "events"]].tolist() == [3, 1, 1, 2]
     assert ev.loc["05", "events"] == 0 and ev.loc["05", "events_high"] == pytest.approx(3.689, rel=1e-3)
     assert ev.loc["01", "events_per_million"] == pytest.approx(2 / POP["01"] * 1e6)
-    sizes = event_sizes(rates.selection.persons)
+    sizes = event_sizes(rates.persons)
     assert sizes["event_id"].tolist()[:2] == ["E10", "E20"] and sizes["deaths"].tolist()[:2] == [6, 4]
 
 
@@ -147,12 +151,12 @@ def test_leave_one_event_out_removes_exactly_that_events_persons():
     v = victims()
     seen = {}
 
-    def fn(vv, dd):
-        seen[len(seen)] = set(vv["victim_id"])
-        t = department_rates(vv, dd, contexts=["clash"], cutoff="2023-03-31").table
+    def fn(vv, dd, scope):
+        seen[len(seen)] = set(select(vv, scope).count["victim_id"])
+        t = department_rates(vv, dd, scope).table
         return {"deaths": int(t["deaths"].sum()), "rr_01": rate_ratios(t, "rest").set_index("ubigeo_dep").loc["01", "rr"]}
 
-    loo = leave_one_event_out(v, departments(), fn)
+    loo = leave_one_event_out(v, departments(), CLASH, fn)
     assert loo["removed"].tolist() == ["none", "E10", "E11", "E20", "E30", "E40"]
     assert loo["n_removed"].tolist() == [0, 6, 1, 4, 1, 2]
     assert loo["deaths"].tolist() == [15, 9, 14, 11, 14, 13]
@@ -161,14 +165,19 @@ def test_leave_one_event_out_removes_exactly_that_events_persons():
     assert no_e10 == pytest.approx((1 / POP["01"]) / (8 / (sum(POP.values()) - POP["01"])))
 
 
+def test_leave_one_event_out_keeps_the_scopes_own_exclusions():
+    v = victims()
+    loo = leave_one_event_out(v, departments(), CLASH.with_(exclude_events=("E20",)),
+                              lambda vv, dd, sc: len(select(vv, sc).count), events=["E10"])
+    assert loo["estimate"].tolist() == [11, 5]  # E20 stays out when E10 is removed too
+
+
 def test_leave_one_event_out_scalar_and_unknown_event():
     v = victims()
-    loo = leave_one_event_out(v, departments(), lambda vv, dd: len(select_deaths(vv, contexts=["clash"],
-                                                                                  cutoff="2023-03-31").persons),
-                              events=["E20"])
+    loo = leave_one_event_out(v, departments(), CLASH, lambda vv, dd, sc: len(select(vv, sc).count), events=["E20"])
     assert loo["estimate"].tolist() == [15, 11]
     with pytest.raises(ValueError, match="E99"):
-        leave_one_event_out(v, departments(), lambda vv, dd: 0, events=["E99"])
+        leave_one_event_out(v, departments(), CLASH, lambda vv, dd, sc: 0, events=["E99"])
 
 
 def test_poverty_band_ordinal_codes_the_published_band_texts_and_keeps_missing():
@@ -183,10 +192,9 @@ def test_poverty_band_ordinal_codes_the_published_band_texts_and_keeps_missing()
         add_poverty_band_ordinal(bad)
 
 
-def _estimates(v, d, top_code="01", model="poisson"):
-    return headline_estimates(v, d, covars=departments(), covariates=["south"], model=model, contexts=["clash"],
-                              cutoff="2023-03-31", population_col="pop_census_2017_persons", reference="rest",
-                              top_code=top_code)
+def _estimates(v, d, scope=CLASH, top_code="01", model="poisson"):
+    return headline_estimates(v, d, scope, covars=departments(), covariates=["south"], model=model,
+                              population_col="pop_census_2017_persons", reference="rest", top_code=top_code)
 
 
 def test_headline_estimates_are_the_rate_ratio_share_and_model_ratio():
@@ -205,9 +213,9 @@ def test_headline_estimates_are_the_rate_ratio_share_and_model_ratio():
 
 def test_leave_one_event_out_table_labels_each_removal_with_its_size():
     v = victims()
-    rates = department_rates(v, departments(), contexts=["clash"], cutoff="2023-03-31")
-    sizes = event_sizes(rates.selection.persons)
-    loo = leave_one_event_out_table(v, departments(), _estimates, sizes)
+    rates = department_rates(v, departments(), CLASH)
+    sizes = event_sizes(rates.persons)
+    loo = leave_one_event_out_table(v, departments(), CLASH, _estimates, sizes)
     assert loo["removed"].tolist() == ["none", "E10", "E20", "E40", "E11", "E30"]  # largest event first
     assert loo["counted"].iloc[1:].tolist() == [6, 4, 2, 1, 1] and np.isnan(loo["counted"].iloc[0])
     assert loo["departments"].iloc[1:].tolist() == ["A", "C", "D", "A", "B"]

@@ -17,7 +17,8 @@ def _label(code: str) -> str:
 
 
 def deaths_over_time_by_context(by_context: DailySeries, start_date: str, cutoff_date: str):
-    """Stacked daily deaths (top) and cumulative steps (bottom) per context, contexts in codebook order."""
+    """Stacked daily deaths (top) and cumulative steps (bottom) per context, contexts in codebook order; only persons
+    certain to a day are drawn, the others are counted in the title."""
     t = by_context.table
     ctx = t.pivot(index="date", columns="group", values="deaths")
     ctx = ctx[[c for c in LEVELS["context"] if c in ctx.columns]]
@@ -33,7 +34,7 @@ def deaths_over_time_by_context(by_context: DailySeries, start_date: str, cutoff
     ax2.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax2.xaxis.get_major_locator()))
     ax1.legend(title="context", frameon=False, fontsize=8)
     ax1.set_title(f"Deaths per day and cumulative, by context, {start_date} to {cutoff_date}\n"
-                  f"({int(by_context.undated.sum())} deaths without a date not shown)")
+                  f"({len(by_context.spanning)} deaths whose date interval spans several days not shown)")
     return fig, iso_dates(t)
 
 

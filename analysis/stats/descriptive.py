@@ -1,15 +1,15 @@
 """Descriptive tables of the victims register: deaths over time, events, age, sex, cause × force.
 
 Every table keeps "unknown" as its own category and its counts add up to the number of persons given, so a
-reader can always see how many persons a statement does *not* cover.
+reader can always see how many persons a statement does *not* cover. The persons come from `analysis.scope`
+(load_register, then select); dates stay ISO text and are placed on a day only when certain to the day.
 """
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from analysis import vocab
-from ..errors import RawDataError, data_row
+from ..errors import RawDataError
 
 # Coded levels of the victims table (docs/CONTRACTS.md). Order = display order; "unknown" last but one,
 # "not_applicable" last, so they stay visible as categories of their own.
@@ -17,8 +17,6 @@ from ..errors import RawDataError, data_row
 LEVELS = {name: tuple(codes) for name, codes in
           (("sex", vocab.SEX), ("context", vocab.CONTEXT), ("cause", vocab.CAUSE), ("wound", vocab.WOUND),
            ("force", vocab.FORCE))}
-REQUIRED = ("victim_id", "identified", "age_years", "sex", "date_injury", "date_death", "ubigeo_dep",
-            "department", "event_id", "context", "cause", "wound", "force")
 UNKNOWN = "unknown"
 NO_EVENT = "(no event)"
 
@@ -27,152 +25,112 @@ AGE_BANDS = ((0, 13, "0-13"), (14, 17, "14-17"), (18, 24, "18-24"), (25, 34, "25
              (45, 59, "45-59"), (60, 200, "60+"))
 
 
-def read_victims(path) -> pd.DataFrame:
-    """Read processed victims.csv as text, then type the few columns the statistics need.
-
-    Empty cells stay missing (never filled); a value outside the coded levels fails with file, row and field.
-    """
-    path = Path(path)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return validate_victims(df, path.name)
-
-
-def validate_victims(df: pd.DataFrame, file: str = "victims") -> pd.DataFrame:
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise RawDataError(file, None, missing[0], f"required column(s) missing: {missing}")
-    out = df.copy()
-    for field, levels in LEVELS.items():
-        values = out[field].astype(str)
-        bad = ~values.isin(levels)
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise RawDataError(file, data_row(i), field, f"value {values.iloc[i]!r} not one of {levels}")
-        out[field] = values
-    out["age_years"] = _ints(out["age_years"], file, "age_years")
-    for col in ("date_injury", "date_death"):
-        out[col] = _dates(out[col], file, col)
-    dep = out["ubigeo_dep"].astype("string").str.strip().replace("", pd.NA)
-    bad = dep.notna() & ~dep.fillna("").str.fullmatch(r"\d{2}")
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise RawDataError(file, data_row(i), "ubigeo_dep", f"not a 2-digit INEI code: {dep.iloc[i]!r}")
-    out["ubigeo_dep"] = dep
-    out["event_id"] = out["event_id"].astype("string").str.strip().replace("", pd.NA)
-    return out
-
-
-def _ints(s: pd.Series, file, field) -> pd.Series:
-    text = s.astype("string").str.strip().replace("", pd.NA)
-    num = pd.to_numeric(text, errors="coerce")
-    bad = text.notna() & (num.isna() | (num % 1 != 0) | (num < 0))
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise RawDataError(file, data_row(i), field, f"not a non-negative integer: {text.iloc[i]!r}")
-    return num.astype("Int64")
-
-
-def _dates(s: pd.Series, file, field) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return s
-    text = s.astype("string").str.strip().replace("", pd.NA)
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    bad = text.notna() & parsed.isna()
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise RawDataError(file, data_row(i), field, f"not an ISO date (YYYY-MM-DD): {text.iloc[i]!r}")
-    return parsed
-
-
-def in_window(victims: pd.DataFrame, end=None, contexts=None, start=None) -> pd.DataFrame:
-    """Persons in scope: context in `contexts` (None = all) and died on or before `end`.
-
-    Persons whose death date is unknown are kept (dropping them would silently shrink every count);
-    callers report how many there are with `n_undated`.
-    """
-    keep = pd.Series(True, index=victims.index)
-    if contexts is not None:
-        keep &= victims["context"].isin(list(contexts))
-    d = victims["date_death"]
-    if end is not None:
-        keep &= d.isna() | (d <= pd.Timestamp(end))
-    if start is not None:
-        keep &= d.isna() | (d >= pd.Timestamp(start))
-    return victims.loc[keep].copy()
-
-
 def as_category(s: pd.Series) -> pd.Series:
     """Text values with empty and missing both shown as the category "unknown"."""
     return s.astype("string").str.strip().replace("", pd.NA).fillna(UNKNOWN)
 
 
-def n_undated(victims: pd.DataFrame) -> int:
-    return int(victims["date_death"].isna().sum())
-
-
 # ---------------------------------------------------------------- deaths over time
+def on_one_day(persons: pd.DataFrame, what: str = "death") -> pd.Series:
+    """True where the person's date interval is one day (date_<what>_min == date_<what>_max): only those are
+    placed on a day."""
+    lo, hi = persons[f"date_{what}_min"], persons[f"date_{what}_max"]
+    return (lo.notna() & hi.notna() & (lo.astype("string") == hi.astype("string"))).astype(bool)
+
+
 @dataclass(frozen=True)
 class DailySeries:
     """Deaths per day in a closed window [start, end], zero days filled.
 
-    A filled zero means "no death with that date in this register". That is a real zero only inside the window the
-    register covers; outside it the register simply says nothing. `undated` (deaths with no date) and `outside`
-    (dated outside the window) are per group, so table + undated + outside = persons.
+    A person is placed on a day only when the date of death is certain to the day (death_min == death_max); the
+    others are in `spanning` (victim_id, group, date_min, date_max, days: the interval's length, NA when a side is
+    unbounded), never dropped. `possible` (per date and group) adds to `deaths` the spanning persons whose interval
+    contains that day: the most the day could have had. A filled zero means "no death certainly on that day in this
+    register", a real zero only inside the window the register covers. `outside` counts persons certain to a day
+    outside the window, per group, so deaths + spanning + outside = persons.
     """
-    table: pd.DataFrame  # date, group, deaths, cumulative
-    undated: pd.Series
+    table: pd.DataFrame  # date, group, deaths, cumulative, possible
+    spanning: pd.DataFrame
     outside: pd.Series
     start: pd.Timestamp
     end: pd.Timestamp
 
     def total(self) -> int:
-        return int(self.table["deaths"].sum() + self.undated.sum() + self.outside.sum())
+        return int(self.table["deaths"].sum() + len(self.spanning) + self.outside.sum())
 
 
-def deaths_per_day(victims: pd.DataFrame, by: str | None = None, start=None, end=None,
-                   date_col: str = "date_death") -> DailySeries:
-    """Daily and cumulative deaths, one row per (date, group) for every day of the window.
+def deaths_per_day(persons: pd.DataFrame, by: str | None = None, start=None, end=None) -> DailySeries:
+    """Daily and cumulative deaths of the persons certain to a day, one row per (date, group) for every day of the
+    window, and the persons whose date of death spans several days (see DailySeries).
 
-    `by` = a column (e.g. "department", "context"); None = one series "all". Missing group values are the
-    group "unknown". Window defaults to the first..last dated death.
+    `by` = a column (e.g. "department", "context"); None = one series "all". Missing group values are the group
+    "unknown". Window defaults to the first..last day on which a person is placed.
     """
-    dates = victims[date_col]
-    groups = (as_category(victims[by]) if by else pd.Series("all", index=victims.index, dtype="string"))
+    one_day = on_one_day(persons)
+    dates = pd.to_datetime(persons["date_death_min"].where(one_day), format="%Y-%m-%d")
+    groups = as_category(persons[by]) if by else pd.Series("all", index=persons.index, dtype="string")
     start = pd.Timestamp(start) if start is not None else dates.min()
     end = pd.Timestamp(end) if end is not None else dates.max()
     if pd.isna(start) or pd.isna(end):
-        raise ValueError("no dated deaths and no window given: the daily series is undefined")
+        raise ValueError("no death certain to a day and no window given: the daily series is undefined")
     if start > end:
         raise ValueError(f"window start {start.date()} after end {end.date()}")
     levels = sorted(groups.unique())
-    inside = dates.notna() & (dates >= start) & (dates <= end)
-    counts = (pd.DataFrame({"date": dates[inside], "group": groups[inside]})
-              .groupby(["date", "group"]).size())
-    full = pd.MultiIndex.from_product([pd.date_range(start, end, freq="D"), levels], names=["date", "group"])
+    inside = one_day & (dates >= start) & (dates <= end)
+    counts = pd.DataFrame({"date": dates[inside], "group": groups[inside]}).groupby(["date", "group"]).size()
+    days = pd.date_range(start, end, freq="D")
+    full = pd.MultiIndex.from_product([days, levels], names=["date", "group"])
     table = counts.reindex(full, fill_value=0).rename("deaths").reset_index()
     table["deaths"] = table["deaths"].astype(int)
     table["cumulative"] = table.groupby("group")["deaths"].cumsum().astype(int)
+    span = persons.loc[~one_day]
+    spanning = pd.DataFrame({"victim_id": span["victim_id"], "group": groups[~one_day],
+                             "date_min": span["date_death_min"], "date_max": span["date_death_max"]})
+    lo = pd.to_datetime(spanning["date_min"], format="%Y-%m-%d")
+    hi = pd.to_datetime(spanning["date_max"], format="%Y-%m-%d")
+    spanning["days"] = ((hi - lo).dt.days + 1).astype("Int64")
+    extra = pd.Series(0, index=full)
+    for g, a, z in zip(spanning["group"], lo.fillna(start).clip(lower=start), hi.fillna(end).clip(upper=end)):
+        if a <= z:
+            extra.loc[[(d, g) for d in pd.date_range(a, z, freq="D")]] += 1
+    table["possible"] = table["deaths"] + extra.to_numpy()
     table = table.sort_values(["group", "date"], kind="stable").reset_index(drop=True)
-    undated = groups[dates.isna()].value_counts().reindex(levels, fill_value=0).astype(int)
-    outside = groups[dates.notna() & ~inside].value_counts().reindex(levels, fill_value=0).astype(int)
-    return DailySeries(table, undated, outside, start, end)
+    outside = groups[one_day & ~inside].value_counts().reindex(levels, fill_value=0).astype(int)
+    return DailySeries(table, spanning.reset_index(drop=True), outside, start, end)
+
+
+def peak_day(series: DailySeries, group: str = "all") -> dict:
+    """The deadliest day of one group, from the persons certain to a day: date, deaths (certain) and possible (the
+    bound: deaths plus the persons whose interval contains that day). `rivals` are the other days whose possible
+    count reaches the peak's certain count: for them the order is not established by the certain persons."""
+    t = series.table[series.table["group"] == group]
+    if t.empty:
+        raise ValueError(f"no group {group!r} in the daily series")
+    peak = t.sort_values(["deaths", "date"], ascending=[False, True], kind="stable").iloc[0]
+    rivals = t[(t["date"] != peak["date"]) & (t["possible"] >= peak["deaths"])]
+    return {"date": peak["date"], "deaths": int(peak["deaths"]), "possible": int(peak["possible"]),
+            "rivals": [d.strftime("%Y-%m-%d") for d in rivals["date"]]}
 
 
 # ---------------------------------------------------------------- events
 def events_table(victims: pd.DataFrame, events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Persons per event with first/last death date and department(s).
+    """Persons per event with the earliest and latest bound of their dates of death and department(s).
 
+    first_death / last_death: the earliest lower bound and the latest upper bound among the persons' death
+    intervals (empty where none is bounded); not_on_one_day: persons whose date of death is not certain to a day.
     Persons linked to no event form the row "(no event)", so the persons column sums to len(victims).
     `events` (optional, with event_id and any descriptive columns such as label) is joined on event_id;
     an event_id in the victims that the events table lacks fails loudly.
     """
-    v = victims.assign(event_id=victims["event_id"].astype("string").fillna(NO_EVENT))
+    v = victims.assign(event_id=victims["event_id"].astype("string").fillna(NO_EVENT),
+                       _lo=victims["date_death_min"].astype("string"), _hi=victims["date_death_max"].astype("string"),
+                       _span=~on_one_day(victims))
     g = v.groupby("event_id", sort=True)
     table = pd.DataFrame({
         "persons": g.size().astype(int),
-        "first_death": g["date_death"].min().dt.strftime("%Y-%m-%d"),
-        "last_death": g["date_death"].max().dt.strftime("%Y-%m-%d"),
-        "undated": g["date_death"].apply(lambda s: int(s.isna().sum())).astype(int),
+        "first_death": g["_lo"].min(),
+        "last_death": g["_hi"].max(),
+        "not_on_one_day": g["_span"].sum().astype(int),
         "departments": g["department"].apply(_join_unique),
     }).reset_index()
     if events is not None:
@@ -259,6 +217,6 @@ def pool_groups(table: pd.DataFrame, top: int = 7, other: str = "other departmen
     totals = table.groupby("group")["deaths"].sum().sort_values(ascending=False, kind="stable")
     keep = list(totals.index[:top])
     pooled = table.assign(group=table["group"].where(table["group"].isin(keep), other))
-    pooled = pooled.groupby(["date", "group"], as_index=False)[["deaths"]].sum()
+    pooled = pooled.groupby(["date", "group"], as_index=False)[["deaths"]].sum()  # possible: not additive per day
     pooled["cumulative"] = pooled.groupby("group")["deaths"].cumsum()
     return pooled, keep + ([other] if (pooled["group"] == other).any() else [])

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import text
+from .. import text, vocab
+from ..scope import Scope, select
 from ..errors import RawDataError, data_row
 from .exact import binom_ci, binom_test, poisson_ci
 
-CONTEXTS = ("clash", "blockade", "police_officer", "other", "unknown")
+CONTEXTS = tuple(vocab.CONTEXT)
 STATUSES = ("majority", "not_majority", "unknown")
 POPULATION_BASES = {"census2017": "pop_census_2017_persons", "proj2022": "pop_proj_2022_persons"}
 
@@ -215,77 +216,55 @@ def base_is_complete(departments: pd.DataFrame, base: str) -> bool:
     return col in departments.columns and bool(pd.to_numeric(departments[col], errors="coerce").gt(0).all())
 
 
-def select_victims(victims: pd.DataFrame, contexts=("clash",), cutoff_date: str | None = "2023-02-16", *,
-                   start_date: str | None = None, keep_undated: bool = False,
-                   file: str = "victims.csv") -> tuple[pd.DataFrame, dict]:
-    """Persons counted under a definition: context in `contexts` (None or "all" = every context) and date of death
-    on or before `cutoff_date` (and on/after `start_date`). A person whose date of death is unknown cannot be placed
-    before or after a cut-off: by default they are left out, and always counted in the returned info
-    (`keep_undated=True` counts them in, as the descriptive notebook does)."""
-    for col in ("victim_id", "ubigeo_dep", "date_death", "context"):
-        if col not in victims.columns:
-            raise RawDataError(file, None, col, "required column missing")
-    ctx = victims["context"].astype(str)
-    bad = ~ctx.isin(CONTEXTS)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise RawDataError(file, data_row(i), "context", f"not one of {CONTEXTS}: {ctx.iloc[i]!r}")
-    dup = victims["victim_id"].duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise RawDataError(file, data_row(i), "victim_id", f"duplicate id {victims['victim_id'].iloc[i]!r}")
-    wanted = set(CONTEXTS) if contexts is None or contexts == "all" or list(contexts) == ["all"] else set(contexts)
-    if not wanted <= set(CONTEXTS):
-        raise ValueError(f"contexts must be among {CONTEXTS} (or 'all'), got {sorted(wanted)}")
-    raw_date = victims["date_death"].astype("string").fillna("").str.strip()
-    date = pd.to_datetime(raw_date.where(raw_date != ""), format="%Y-%m-%d", errors="coerce")
-    bad = date.isna() & (raw_date != "")
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise RawDataError(file, data_row(i), "date_death", f"not an ISO date: {raw_date.iloc[i]!r}")
-    in_ctx = ctx.isin(wanted)
-    in_window = pd.Series(True, index=victims.index)
-    if cutoff_date:
-        in_window &= date <= pd.Timestamp(cutoff_date)
-    if start_date:
-        in_window &= date >= pd.Timestamp(start_date)
-    dated_needed = bool(cutoff_date or start_date)
-    unknown_date = in_ctx & date.isna() & dated_needed
-    keep = in_ctx & (in_window | (date.isna() & keep_undated) if dated_needed else True)
-    info = {"n_persons": int(len(victims)), "n_in_contexts": int(in_ctx.sum()),
-            "n_date_unknown": int(unknown_date.sum()), "keep_undated": bool(keep_undated),
-            "n_date_unknown_excluded": 0 if keep_undated else int(unknown_date.sum()),
-            "n_after_cutoff_excluded": int((in_ctx & date.notna() & ~in_window).sum()),
-            "n_selected": int(keep.sum()), "contexts": sorted(wanted)}
-    return victims.loc[keep].copy(), info
+def scope_contexts(contexts) -> tuple:
+    """A definition's contexts as a tuple: None or "all" = every context."""
+    if contexts is None or contexts == "all" or list(contexts) == ["all"]:
+        return CONTEXTS
+    bad = sorted(set(contexts) - set(CONTEXTS))
+    if bad:
+        raise ValueError(f"contexts must be among {CONTEXTS} (or 'all'), got {bad}")
+    return tuple(contexts)
 
 
-def department_table(victims: pd.DataFrame, departments: pd.DataFrame, *, measure: str = "selfid",
-                     threshold: float = 50.0, contexts=("clash",), cutoff_date: str | None = "2023-02-16",
-                     start_date: str | None = None, keep_undated: bool = False,
-                     population_base: str = "census2017", use_parts: bool = True) -> tuple[pd.DataFrame, dict]:
-    """Per unit: classification, population, deaths, rate per 100,000 with exact Poisson interval.
+def department_table(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, *, measure: str = "selfid",
+                     threshold: float = 50.0, population_base: str = "census2017",
+                     use_parts: bool = True) -> tuple[pd.DataFrame, dict]:
+    """Per unit: classification, population, deaths (the scope's count: certain persons by default) with
+    deaths_certain / deaths_possible as its bounds, rate per 100,000 with exact Poisson interval.
     Also returns the selection info, including persons whose department is unknown (they are in no unit's count)."""
     cls = classify_departments(departments, measure, threshold, use_parts=use_parts)
     pop = population(departments, population_base).reset_index(drop=True)
-    sel, info = select_victims(victims, contexts, cutoff_date, start_date=start_date, keep_undated=keep_undated)
-    codes = sel["ubigeo_dep"].astype("string").fillna("").str.strip()
-    known_codes = set(cls["ubigeo_dep"])
-    stray = ~codes.isin(known_codes) & (codes != "")
-    if stray.any():
-        i = int(victims.index.get_loc(stray[stray].index[0]))
-        raise RawDataError("victims.csv", data_row(i), "ubigeo_dep", f"code not in departments: {codes[stray].iloc[0]!r}")
-    counts = codes[codes != ""].value_counts()
+    sel = select(victims, scope)
     tab = cls.copy()
     tab["population"] = pop
-    tab["deaths"] = tab["ubigeo_dep"].map(counts).fillna(0).astype("int64")
+    for col, persons in (("deaths", sel.count), ("deaths_certain", sel.certain), ("deaths_possible", sel.possible)):
+        tab[col] = tab["ubigeo_dep"].map(_unit_counts(persons, set(cls["ubigeo_dep"]))).fillna(0).astype("int64")
     tab["rate_per_100k"] = tab["deaths"] / tab["population"] * 1e5
     ci = [poisson_ci(int(d)) for d in tab["deaths"]]
     tab["rate_low"] = [lo / p * 1e5 for (lo, _), p in zip(ci, tab["population"])]
     tab["rate_high"] = [hi / p * 1e5 for (_, hi), p in zip(ci, tab["population"])]
-    info = {**info, "n_department_unknown": int((codes == "").sum()), "population_base": population_base,
-            "measure": measure, "threshold": float(threshold), "cutoff_date": cutoff_date}
+    info = {"n_persons": int(len(victims)), "n_selected": len(sel.count), "n_certain": len(sel.certain),
+            "n_possible": len(sel.possible), "n_uncertain": len(sel.uncertain), "n_outside": len(sel.outside),
+            "policy": scope.policy, "contexts": sorted(scope.contexts),
+            "n_department_unknown": int(_no_department(sel.count).sum()),
+            "n_department_unknown_possible": int(_no_department(sel.possible).sum()),
+            "population_base": population_base, "measure": measure, "threshold": float(threshold),
+            "cutoff_date": scope.end}
     return tab.sort_values("ubigeo_dep").reset_index(drop=True), info
+
+
+def _no_department(persons: pd.DataFrame) -> pd.Series:
+    return persons["ubigeo_dep"].astype("string").fillna("").str.strip() == ""
+
+
+def _unit_counts(persons: pd.DataFrame, known_codes: set) -> pd.Series:
+    codes = persons["ubigeo_dep"].astype("string").fillna("").str.strip()
+    stray = ~codes.isin(known_codes) & (codes != "")
+    if stray.any():
+        i = int(np.flatnonzero(stray.to_numpy())[0])
+        raise RawDataError("victims.csv", data_row(i), "ubigeo_dep",
+                           f"{persons['victim_id'].iloc[i]}: code not in departments: {codes.iloc[i]!r}")
+    return codes[codes != ""].value_counts()
 
 
 def _rate_ratio_ci(k: int, n: int, pop_in: float, pop_out: float, alpha: float) -> tuple[float, float, float]:
@@ -311,9 +290,8 @@ def _scenario(name: str, k: int, n: int, pop_in: int, pop_total: int, alpha: flo
             "rate_ratio": rr, "rate_ratio_low": rr_lo, "rate_ratio_high": rr_hi, "description": description}
 
 
-def shares(victims: pd.DataFrame, departments: pd.DataFrame, *, measure: str = "selfid", threshold: float = 50.0,
-           contexts=("clash",), cutoff_date: str | None = "2023-02-16", start_date: str | None = None,
-           keep_undated: bool = False, population_base: str = "census2017", use_parts: bool = True,
+def shares(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, *, measure: str = "selfid",
+           threshold: float = 50.0, population_base: str = "census2017", use_parts: bool = True,
            alpha: float = 0.05) -> dict:
     """Population share and death share of the majority-Indigenous group, three ways:
 
@@ -325,8 +303,7 @@ def shares(victims: pd.DataFrame, departments: pd.DataFrame, *, measure: str = "
     against the population share. The population share is a census count (no sampling interval).
     Returns {"scenarios": DataFrame, "table": per-unit DataFrame, "info": dict, "coverage": dict}.
     """
-    tab, info = department_table(victims, departments, measure=measure, threshold=threshold, contexts=contexts,
-                                 cutoff_date=cutoff_date, start_date=start_date, keep_undated=keep_undated,
+    tab, info = department_table(victims, departments, scope, measure=measure, threshold=threshold,
                                  population_base=population_base, use_parts=use_parts)
     maj, unk, known = (tab["status"] == "majority"), (tab["status"] == "unknown"), (tab["status"] != "unknown")
     d_maj, d_unk = int(tab.loc[maj, "deaths"].sum()), int(tab.loc[unk, "deaths"].sum())
@@ -511,14 +488,16 @@ def definition_grid(measures, thresholds, contexts_list, cutoffs, default: tuple
     return grid if default in grid else [default, *grid]
 
 
-def alternatives(victims: pd.DataFrame, departments: pd.DataFrame, grid, *, start_date: str | None,
-                 keep_undated: bool, population_base: str) -> list[dict]:
-    """shares() under each definition of `grid`: [{"key", "spec", "definition", "result"}], in grid order."""
+def alternatives(victims: pd.DataFrame, departments: pd.DataFrame, grid, scope: Scope, *,
+                 population_base: str) -> list[dict]:
+    """shares() under each definition of `grid` (measure, threshold, contexts, cut-off; the rest of `scope` kept):
+    [{"key", "spec", "definition", "result"}], in grid order."""
     out = []
     for m, t, ctx, cut in grid:
-        r = shares(victims, departments, measure=m, threshold=t, contexts=ctx, cutoff_date=cut,
-                   start_date=start_date, keep_undated=keep_undated, population_base=population_base)
-        spec = {"measure": m, "threshold": t, "contexts": sorted(ctx) if ctx else "all", "cutoff_date": cut}
+        r = shares(victims, departments, scope.with_(contexts=scope_contexts(ctx), end=cut), measure=m,
+                   threshold=t, population_base=population_base)
+        spec = {"measure": m, "threshold": t, "contexts": sorted(ctx) if ctx else "all", "cutoff_date": cut,
+                "date_policy": scope.policy}
         out.append({"key": spec_key(m, t, ctx, cut), "spec": spec, "definition": (m, t, ctx, cut), "result": r})
     return out
 

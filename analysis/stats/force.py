@@ -5,12 +5,13 @@ restricted to what this register supports. Every denominator is stated; when one
 (value None plus a reason) instead of guessing.
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from scipy import stats
 
 from .. import text
+from ..scope import Scope, select
 from ..errors import RawDataError, data_row
 from .descriptive import LEVELS, as_category
 from .exact import binom_ci
@@ -133,6 +134,8 @@ def known_outcome(victims: pd.DataFrame, field: str, positive, exclude=NOT_KNOWN
 # ---------------------------------------------------------------- lethal-force indicators
 @dataclass(frozen=True)
 class Indicator:
+    """value = numerator / denominator over the certain persons (the scope's count); the *_possible fields are the
+    same counts over the possible persons (None where the count is not from the register)."""
     name: str
     value: float | None
     numerator: int | None
@@ -140,25 +143,29 @@ class Indicator:
     source: str
     window: str
     note: str
+    numerator_possible: int | None = None
+    denominator_possible: int | None = None
 
 
-def civilians_per_officer(victims: pd.DataFrame, start, end, civilian_contexts=("clash",)) -> Indicator:
-    """Civilians killed per police officer killed in [start, end] (Monitor: ratio > 10 signals abuse of force).
+def civilians_per_officer(victims: pd.DataFrame, scope: Scope) -> Indicator:
+    """Civilians killed per police officer killed in the scope's window (Monitor: ratio > 10 signals abuse of force).
 
-    Civilians = persons with context in `civilian_contexts`; officers = context "police_officer". Deaths without a
-    date are not in the window and are reported in the note. Zero officers killed → undefined (None), not infinity.
+    Civilians = persons of `scope` (its contexts); officers = the same scope with context "police_officer". Both are
+    counted over the scope's set (certain persons by default); the possible counts are kept as bounds and the note
+    says how many deaths may fall in the window without certainly doing so. Zero officers → undefined (None).
     """
-    d = victims["date_death"]
-    inside = d.notna() & (d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))
-    civ = int((inside & victims["context"].isin(list(civilian_contexts))).sum())
-    pol = int((inside & (victims["context"] == "police_officer")).sum())
-    undated = int((d.isna() & victims["context"].isin([*civilian_contexts, "police_officer"])).sum())
-    window = f"{pd.Timestamp(start).date()} to {pd.Timestamp(end).date()}"
-    note = f"{undated} civilian or police death(s) without a date not counted"
-    if pol == 0:
-        return Indicator("civilians_per_police_killed", None, civ, 0, "victims register", window,
-                         note + "; no police officer killed in the window: ratio undefined")
-    return Indicator("civilians_per_police_killed", civ / pol, civ, pol, "victims register", window, note)
+    civ = select(victims, scope)
+    pol = select(victims, scope.with_(contexts=("police_officer",)))
+    window = f"{scope.start} to {scope.end}"
+    uncertain = len(civ.uncertain) + len(pol.uncertain)
+    note = (f"{scope.policy} persons counted; {uncertain} civilian or police death(s) whose date interval only "
+            f"overlaps the window not counted (possible: {len(civ.possible)} civilians, {len(pol.possible)} police)")
+    k, n = len(civ.count), len(pol.count)
+    bounds = {"numerator_possible": len(civ.possible), "denominator_possible": len(pol.possible)}
+    if n == 0:
+        return Indicator("civilians_per_police_killed", None, k, 0, "victims register", window,
+                         note + "; no police officer killed in the window: ratio undefined", **bounds)
+    return Indicator("civilians_per_police_killed", k / n, k, n, "victims register", window, note, **bounds)
 
 
 def lethality_index(killed: int, injured: int | None, *, source: str, window: str, note: str = "") -> Indicator:
@@ -209,7 +216,7 @@ def injured_alternatives(text: str) -> pd.DataFrame:
     A part that does not start with a number is kept with value NA (e.g. "several"), never guessed.
     """
     rows = []
-    for part in [p.strip() for p in str(text or "").split(";") if p.strip()]:
+    for part in [p.strip() for p in ("" if pd.isna(text) else str(text)).split(";") if p.strip()]:
         m = _NUMBER.match(part)
         if part.lower().startswith(("not found", "n/a")):
             continue
@@ -254,22 +261,24 @@ def comparison_sentence(res: Comparison, what: str) -> str:
             f"Fisher's exact p = {res.p_value:.2f} ({res.n_excluded} persons with unknown group or outcome left out).")
 
 
-def killed_between(victims: pd.DataFrame, contexts, start, end) -> int:
-    """Persons in `contexts` whose date of death is in [start, end] (undated persons are not counted)."""
-    d = victims["date_death"]
-    return int((victims["context"].isin(list(contexts)) & d.between(pd.Timestamp(start), pd.Timestamp(end))).sum())
+def killed_between(victims: pd.DataFrame, scope: Scope, start, end) -> tuple[int, int]:
+    """(counted, possible) persons of `scope` with the window narrowed to [start, end]."""
+    sel = select(victims, scope.with_(start=str(start), end=str(end)))
+    return len(sel.count), len(sel.possible)
 
 
-def minsa_lethality(victims: pd.DataFrame, departments: pd.DataFrame, contexts, source: str) -> dict:
-    """{wave: lethality index} of each MINSA snapshot: persons killed in `contexts` in the wave's window per person
-    attended (hospitalized at the snapshot + cumulative discharges; civilians and police mixed)."""
+def minsa_lethality(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, source: str) -> dict:
+    """{wave: lethality index} of each MINSA snapshot: persons of `scope` killed in the wave's window (certain by
+    default; the possible count is kept as numerator_possible) per person attended (hospitalized at the snapshot +
+    cumulative discharges; civilians and police mixed)."""
     out = {}
     for wave, (_, _, w_start, w_end) in MINSA_WAVES.items():
-        treated = minsa_treated(departments, wave)
-        out[wave] = lethality_index(killed_between(victims, contexts, w_start, w_end), int(treated["treated"].sum()),
-                                    source=source, window=f"{w_start} to {w_end}",
-                                    note="denominator = hospitalized at snapshot + cumulative discharges; "
-                                         "civilians and police mixed")
+        treated = int(minsa_treated(departments, wave)["treated"].sum())
+        killed, possible = killed_between(victims, scope, w_start, w_end)
+        ind = lethality_index(killed, treated, source=source, window=f"{w_start} to {w_end}",
+                              note="denominator = hospitalized at snapshot + cumulative discharges; "
+                                   f"civilians and police mixed; up to {possible} killed possibly in the window")
+        out[wave] = replace(ind, numerator_possible=possible)
     return out
 
 
@@ -277,7 +286,9 @@ def lethality_text(ind: dict) -> str:
     """An Indicator's fields (as a dict) in words: value with its counts and window, or why it was not computed."""
     if ind["value"] is None:
         return f"not computed ({ind['note']})"
-    return f"{ind['value']:.2f} ({ind['numerator']} killed / {ind['denominator']} attended, {ind['window']})"
+    more = ind.get("numerator_possible")
+    bound = f"; up to {more} killed possibly in the window" if more is not None and more != ind["numerator"] else ""
+    return f"{ind['value']:.2f} ({ind['numerator']} killed / {ind['denominator']} attended, {ind['window']}{bound})"
 
 
 def event_lethality(victims: pd.DataFrame, events: pd.DataFrame | None) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Death rates per department and exact rate ratios (small counts: no normal approximations).
 
-Unit of analysis is the person killed. Which deaths count is a specification (contexts, cut-off date);
-every person left out is counted in `Selection.counts` so that nothing is dropped silently.
+Unit of analysis is the person killed. Who counts is an `analysis.scope.Scope` (contexts, window, date policy,
+excluded events) applied by `scope.select`, the one selector; the certain and the possible persons are both kept,
+and `DepartmentRates.counts` accounts for every register person left out, so nothing is dropped silently.
 """
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from ..errors import RawDataError, data_row
+from ..scope import Scope, Selection, select
 from .exact import binom_ci, binom_test, poisson_ci
 
 PER = 100_000
@@ -18,67 +19,43 @@ UNKNOWN_DEP = "unknown"
 
 
 @dataclass(frozen=True)
-class Selection:
-    """Persons counted under one specification, and how many were left out and why."""
-
-    persons: pd.DataFrame
-    counts: dict  # n_in, excluded_context, excluded_after_cutoff, excluded_date_unknown, n_selected, date_unknown
-
-
-@dataclass(frozen=True)
 class DepartmentRates:
-    """One row per department (all departments, zero deaths included) plus the deaths that have no department."""
+    """One row per department (all departments, zero deaths included) plus the deaths that have no department.
+
+    table.deaths counts the scope's policy set (certain persons by default); deaths_certain and deaths_possible
+    bound it (certain <= deaths <= possible)."""
 
     table: pd.DataFrame
     selection: Selection
-    unknown_department: pd.DataFrame  # selected persons whose department is unknown
+    n_register: int
+
+    @property
+    def persons(self) -> pd.DataFrame:
+        """The counted persons (the policy's set)."""
+        return self.selection.count
+
+    @property
+    def unknown_department(self) -> pd.DataFrame:
+        """Counted persons whose department is unknown (in the national total, in no department's rate)."""
+        return self.persons.loc[_blank(self.persons["ubigeo_dep"])]
 
     @property
     def n_unknown_department(self) -> int:
         return len(self.unknown_department)
 
+    @property
+    def counts(self) -> dict:
+        """Where every register person went: n_in = excluded_context + excluded_event + outside + possible."""
+        sel = self.selection
+        in_context = len(sel.possible) + len(sel.outside) + len(sel.excluded_event)
+        return {"n_in": self.n_register, "excluded_context": self.n_register - in_context,
+                "excluded_event": len(sel.excluded_event), "outside_window": len(sel.outside),
+                "certain": len(sel.certain), "possible": len(sel.possible), "uncertain": len(sel.uncertain),
+                "n_selected": len(sel.count)}
+
 
 def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s.astype("string").str.strip() == "")
-
-
-def select_deaths(victims: pd.DataFrame, *, contexts, cutoff: str, keep_undated: bool = True) -> Selection:
-    """Persons whose context is in `contexts` and whose date of death is on or before `cutoff` (ISO date).
-
-    A death with no known date cannot be placed before or after the cut-off. By default it is kept (the register
-    covers the crisis only, and dropping it would shrink every count; notebook 02 does the same) and counted in
-    `date_unknown`; with keep_undated=False it is excluded and counted in `excluded_date_unknown`.
-    """
-    contexts = list(contexts)
-    if not contexts:
-        raise ValueError("contexts must name at least one context")
-    cutoff_ts = pd.Timestamp(cutoff)
-    in_context = victims["context"].isin(contexts)
-    date_unknown = _blank(victims["date_death"])
-    dates = _parse_dates(victims, "date_death", date_unknown)
-    after = ~date_unknown & (dates > cutoff_ts)
-    keep = in_context & ~after & (~date_unknown | keep_undated)
-    counts = {
-        "n_in": int(len(victims)),
-        "excluded_context": int((~in_context).sum()),
-        "excluded_after_cutoff": int((in_context & after).sum()),
-        "excluded_date_unknown": 0 if keep_undated else int((in_context & date_unknown).sum()),
-        "n_selected": int(keep.sum()),
-        "date_unknown": int((keep & date_unknown).sum()) if keep_undated else 0,
-    }
-    return Selection(victims.loc[keep].copy(), counts)
-
-
-def _parse_dates(victims: pd.DataFrame, col: str, blank: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(victims[col]):
-        return victims[col]
-    dates = pd.to_datetime(victims[col].where(~blank), format="%Y-%m-%d", errors="coerce")
-    bad = np.flatnonzero((~blank & dates.isna()).to_numpy())
-    if len(bad):
-        i = int(bad[0])
-        raise RawDataError("victims", data_row(i), col,
-                           f"{victims[col].iloc[i]!r} is not an ISO date (YYYY-MM-DD); {len(bad)} such value(s)")
-    return dates
 
 
 def _population(departments: pd.DataFrame, population_col: str) -> pd.Series:
@@ -92,26 +69,30 @@ def _population(departments: pd.DataFrame, population_col: str) -> pd.Series:
     return pop
 
 
-def department_rates(victims: pd.DataFrame, departments: pd.DataFrame, *, contexts, cutoff: str,
-                     population_col: str = "pop_census_2017_persons", keep_undated: bool = True,
-                     alpha: float = 0.05) -> DepartmentRates:
-    """Deaths (persons), population and rate per 100,000 with the exact (Garwood) Poisson interval, per department."""
-    sel = select_deaths(victims, contexts=contexts, cutoff=cutoff, keep_undated=keep_undated)
+def department_rates(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, *,
+                     population_col: str = "pop_census_2017_persons", alpha: float = 0.05) -> DepartmentRates:
+    """Deaths (persons of `scope`), population and rate per 100,000 with the exact (Garwood) Poisson interval, per
+    department; deaths_certain / deaths_possible are the same count over the certain and the possible persons."""
+    sel = select(victims, scope)
     pop = _population(departments, population_col)
-    known = ~_blank(sel.persons["ubigeo_dep"])
-    unknown_codes = set(sel.persons.loc[known, "ubigeo_dep"]) - set(departments["ubigeo_dep"])
-    if unknown_codes:
-        raise ValueError(f"victims carry department codes absent from the departments table: {sorted(unknown_codes)}")
-    deaths = sel.persons.loc[known].groupby("ubigeo_dep").size()
     table = pd.DataFrame({
         "ubigeo_dep": departments["ubigeo_dep"].astype(str).to_numpy(),
         "department": departments["department"].to_numpy(),
         "population": pop.astype("int64").to_numpy(),
     })
-    table["deaths"] = table["ubigeo_dep"].map(deaths).fillna(0).astype("int64")
+    for col, persons in (("deaths", sel.count), ("deaths_certain", sel.certain), ("deaths_possible", sel.possible)):
+        table[col] = table["ubigeo_dep"].map(_per_department(persons, table["ubigeo_dep"])).fillna(0).astype("int64")
     table = _add_rate(table, "deaths", alpha)
     table = table.sort_values("ubigeo_dep", kind="stable").reset_index(drop=True)
-    return DepartmentRates(table, sel, sel.persons.loc[~known].copy())
+    return DepartmentRates(table, sel, len(victims))
+
+
+def _per_department(persons: pd.DataFrame, codes: pd.Series) -> pd.Series:
+    known = persons.loc[~_blank(persons["ubigeo_dep"]), "ubigeo_dep"].astype(str)
+    stray = sorted(set(known) - set(codes))
+    if stray:
+        raise ValueError(f"victims carry department codes absent from the departments table: {stray}")
+    return known.value_counts()
 
 
 def _add_rate(table: pd.DataFrame, count_col: str, alpha: float, per: int = PER, prefix: str = "rate") -> pd.DataFrame:

@@ -17,6 +17,7 @@ from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from ..errors import RawDataError, data_row
 from .exact import poisson_ci
+from ..scope import Scope, select
 from .rates import _blank, department_rates, rate_ratios
 
 PER_MILLION = 1_000_000
@@ -196,30 +197,30 @@ def event_sizes(persons: pd.DataFrame) -> pd.DataFrame:
     linked = persons[~_blank(persons["event_id"])]
     out = (linked.groupby("event_id")
            .agg(deaths=("victim_id", "size"), departments=("department", lambda s: " ; ".join(sorted(set(s.dropna())))),
-                first_death=("date_death", "min"))
+                first_death=("date_death_min", "min"))
            .reset_index())
     return out.sort_values(["deaths", "event_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def leave_one_event_out(victims: pd.DataFrame, departments: pd.DataFrame,
-                        fn: Callable[[pd.DataFrame, pd.DataFrame], object], *, events=None,
-                        event_col: str = "event_id") -> pd.DataFrame:
-    """Re-compute `fn(victims, departments)` with each lethal event's persons removed in turn.
+def leave_one_event_out(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope,
+                        fn: Callable[[pd.DataFrame, pd.DataFrame, Scope], object], *, events=None) -> pd.DataFrame:
+    """Re-compute `fn(victims, departments, scope)` with each lethal event excluded in turn (the scope's
+    `exclude_events`, so `scope.select` stays the one selector).
 
     `fn` returns a number or a mapping of named numbers. The first row (removed = "none") is the estimate on all
-    data. n_removed is the number of persons (rows of `victims`) dropped for that event. `events` restricts which
-    event ids are tried (default: every non-empty id, sorted).
+    data. n_removed is the number of persons the removal takes out of the scope's count. `events` restricts which
+    event ids are tried (default: every event id among the counted persons, sorted).
     """
-    ids = victims[event_col].astype("string")
+    counted = select(victims, scope).count
     if events is None:
-        events = sorted(set(ids[~_blank(victims[event_col])]))
-    rows = [{"removed": "none", "n_removed": 0, **_as_dict(fn(victims, departments))}]
+        events = sorted(set(counted.loc[~_blank(counted["event_id"]), "event_id"]))
+    rows = [{"removed": "none", "n_removed": 0, **_as_dict(fn(victims, departments, scope))}]
     for e in events:
-        drop = (ids == e).fillna(False).to_numpy()
-        if not drop.any():
-            raise ValueError(f"event {e!r} has no persons in the victims table")
-        rows.append({"removed": e, "n_removed": int(drop.sum()),
-                     **_as_dict(fn(victims.loc[~drop].copy(), departments))})
+        reduced = scope.with_(exclude_events=(*scope.exclude_events, e))
+        n_removed = len(counted) - len(select(victims, reduced).count)
+        if n_removed == 0:
+            raise ValueError(f"event {e!r} has no counted persons under {scope.describe()}")
+        rows.append({"removed": e, "n_removed": n_removed, **_as_dict(fn(victims, departments, reduced))})
     return pd.DataFrame(rows)
 
 
@@ -247,9 +248,8 @@ def add_poverty_band_ordinal(departments: pd.DataFrame, column: str = "pov2022_b
     return departments.assign(pov2022_band_ordinal=band.map(POVERTY_BAND_ORDER).astype("Float64"))
 
 
-def headline_estimates(victims: pd.DataFrame, departments: pd.DataFrame, *, covars: pd.DataFrame, covariates,
-                       model: str, contexts, cutoff: str, population_col: str, reference: str,
-                       top_code: str | None) -> dict:
+def headline_estimates(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, *, covars: pd.DataFrame,
+                       covariates, model: str, population_col: str, reference: str, top_code: str | None) -> dict:
     """The estimates notebook 03 tracks when one lethal event is left out (`fn` of leave_one_event_out).
 
     rr_top, rr_top_low, rr_top_high: rate ratio of department `top_code` against `reference` (exact interval);
@@ -258,12 +258,12 @@ def headline_estimates(victims: pd.DataFrame, departments: pd.DataFrame, *, cova
     the model covariates from `covars` (departments with derived columns such as pov2022_band_ordinal).
     With top_code None only model_rr_first is returned.
     """
-    r = department_rates(victims, departments, contexts=contexts, cutoff=cutoff, population_col=population_col)
+    r = department_rates(victims, departments, scope, population_col=population_col)
     out = {}
     if top_code is not None:
         row = rate_ratios(r.table, reference).set_index("ubigeo_dep").loc[top_code]
         out.update(rr_top=row["rr"], rr_top_low=row["rr_low"], rr_top_high=row["rr_high"],
-                   share_top=row["deaths"] / max(r.selection.counts["n_selected"], 1))
+                   share_top=row["deaths"] / max(len(r.persons), 1))
     with warnings.catch_warnings():  # refits on reduced data may warn; the full-data fit reports its warnings
         warnings.simplefilter("ignore")
         fit = fit_model(model, model_frame(r.table, covars, covariates), covariates)
@@ -271,12 +271,12 @@ def headline_estimates(victims: pd.DataFrame, departments: pd.DataFrame, *, cova
     return out
 
 
-def leave_one_event_out_table(victims: pd.DataFrame, departments: pd.DataFrame,
-                              fn: Callable[[pd.DataFrame, pd.DataFrame], object],
+def leave_one_event_out_table(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope,
+                              fn: Callable[[pd.DataFrame, pd.DataFrame, Scope], object],
                               sizes: pd.DataFrame) -> pd.DataFrame:
     """leave_one_event_out over the events of `sizes` (event_sizes: largest first), each row labelled with the
     number of counted deaths of the removed event (`counted`) and its department(s); the first row has neither."""
-    loo = leave_one_event_out(victims, departments, fn, events=sizes["event_id"].tolist())
+    loo = leave_one_event_out(victims, departments, scope, fn, events=sizes["event_id"].tolist())
     labels = sizes[["event_id", "deaths", "departments"]].rename(columns={"event_id": "removed", "deaths": "counted"})
     return loo.merge(labels, on="removed", how="left")
 
