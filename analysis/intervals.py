@@ -11,7 +11,8 @@ its basis. The rules, applied in this order (each one only narrows an interval):
     (the publication day; the last day of the month where only the month is printed) and on or before any
     source's cut-off. Where a death date is stated, an earlier report is only logged (the report may tell
     the injury, as for a person who died weeks later);
- 5. order — death on or after injury (death_min ≥ injury_min); injury on or before death.
+ 5. period — nobody in the register was hurt before the protests began (PERIOD_START), the weakest lower bound;
+ 6. order — death on or after injury (death_min ≥ injury_min); injury on or before death.
 A person is *certainly* in a window when both bounds fall inside it and *possibly* in it when the interval
 overlaps it (analysis.scope). An empty bound means "not bounded by any evidence".
 """
@@ -22,6 +23,10 @@ import pandas as pd
 from analysis import vocab
 
 STEP = "intervals"
+# The protests began on 7 December 2022, the day Pedro Castillo was removed from office; the register holds only
+# deaths of the protests, so no injury is earlier (the lower bound where no other evidence gives one).
+PERIOD_START = "2022-12-07"
+PERIOD_BASIS = "the protests began on 2022-12-07 (the register's scope)"
 BOUND_COLUMNS = [f"date_{what}_{side}{suffix}" for what in ("injury", "death") for side in ("min", "max")
                  for suffix in ("", "_basis")]
 
@@ -85,6 +90,7 @@ def person_bounds(person: dict, rows: list, event: dict | None, hand: list, log)
         window = f"injured at event {event['event_id']} ({event['date_start']} to {event['date_end']})"
         injury.raise_lo(event["date_start"], window)
         injury.lower_hi(event["date_end"], window)
+    injury.raise_lo(PERIOD_START, PERIOD_BASIS)
     day, basis = _earliest_report(rows)
     if day and death.hi is None:
         death.lower_hi(day, basis)

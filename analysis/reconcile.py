@@ -20,6 +20,7 @@ import re
 import pandas as pd
 
 from analysis import vocab
+from analysis.intervals import PERIOD_BASIS, PERIOD_START
 
 STEP = "reconcile"
 
@@ -186,19 +187,24 @@ def event_counts_until(counts: pd.DataFrame, cutoff: str, event_counts, sources=
     return m.sort_values(["as_of", "count_id"])
 
 
-def _unidentified(count_row, k, columns, *, context, department=pd.NA, event=None, window=(None, None), level):
-    """One unidentified record: only what its count (and, for an event count, the event) states."""
+def _unidentified(count_row, k, columns, *, context, department=pd.NA, event=None, window=(None, None), level,
+                  codes=None):
+    """One unidentified record: only what its count (and, for an event count, the event) states; the INEI code of
+    its department from `codes` (department name → ubigeo_dep of the identified persons)."""
     rec = {c: pd.NA for c in columns}
     lo, hi = window
+    lo_basis = f"event {event} window" if lo else PERIOD_BASIS
+    lo = lo or PERIOD_START
     rec.update({"victim_id": f"U-{count_row['count_id']}-{k}", "identified": False, "name_status": "unidentified",
                 "department": department, "context": context, "event_id": event if event else pd.NA,
                 "sex": "unknown", "cause": "unknown", "wound": "unknown", "force": "unknown",
                 "unidentified_basis": f"{count_row['count_id']} ({level})", "count_source_id": count_row["source_id"],
                 "count_as_of": count_row["as_of"], "n_mentions": 0, "n_sources": 0, "conflict_fields": "",
                 "context_basis": f"stated by count {count_row['count_id']}",
-                "date_death_min": lo, "date_death_min_basis": f"event {event} window" if lo else pd.NA,
+                "ubigeo_dep": (codes or {}).get(department, pd.NA) if isinstance(department, str) else pd.NA,
+                "date_death_min": lo, "date_death_min_basis": lo_basis,
                 "date_death_max": hi, "date_death_max_basis": f"as of count {count_row['count_id']}" if hi else pd.NA,
-                "date_injury_min": lo, "date_injury_min_basis": f"event {event} window" if lo else pd.NA,
+                "date_injury_min": lo, "date_injury_min_basis": lo_basis,
                 "date_injury_max": hi, "date_injury_max_basis": f"as of count {count_row['count_id']}" if hi else pd.NA})
     return rec
 
@@ -240,6 +246,8 @@ def add_unidentified(victims: pd.DataFrame, counts: pd.DataFrame, cutoff: str, l
     exceeds every person who possibly falls in its cell."""
     ident = victims[victims["identified"].astype(bool)]
     ev = {} if events is None else events.set_index("event_id").to_dict("index")
+    codes = dict(ident[["department", "ubigeo_dep"]].dropna().drop_duplicates().itertuples(index=False))
+    prov_codes = dict(ident[["province", "ubigeo_prov"]].dropna().drop_duplicates().itertuples(index=False))
     new = []
     for r in event_counts_until(counts, cutoff, event_counts, sources).to_dict("records"):
         e = ev.get(r["event_id"], {})
@@ -247,8 +255,10 @@ def add_unidentified(victims: pd.DataFrame, counts: pd.DataFrame, cutoff: str, l
         _, poss = covered(so_far, r["geo"], "clash", r["as_of"], r["event_id"])
         for k in range(1, int(r["count"]) - int(poss.sum()) + 1):
             rec = _unidentified(r, k, victims.columns, context="clash", department=e.get("department", pd.NA),
-                                event=r["event_id"], window=(e.get("date_start"), r["as_of"]), level="event")
+                                event=r["event_id"], window=(e.get("date_start"), r["as_of"]), level="event",
+                                codes=codes)
             rec["province"] = e.get("province", pd.NA)
+            rec["ubigeo_prov"] = prov_codes.get(rec["province"], pd.NA)
             new.append(rec)
     for d in snapshot_dates(counts, cutoff, sources):
         cells = official_cells(counts, d, sources)
@@ -263,7 +273,7 @@ def add_unidentified(victims: pd.DataFrame, counts: pd.DataFrame, cutoff: str, l
                 continue
             for k in range(1, gap + 1):
                 new.append(_unidentified(r, k, victims.columns, context=ctx, department=r["geo"],
-                                         window=(None, r["as_of"]), level="department"))
+                                         window=(None, r["as_of"]), level="department", codes=codes))
     for r in official_cells(counts, cutoff, sources)["national"].sort_values("count_id").to_dict("records"):
         gap = _gap(ident, new, victims.columns, r, log)
         ctx = r["category"] if r["category"] != "total" else "unknown"

@@ -233,3 +233,18 @@ def test_load_register_types(tmp_path, reg):
     t = scope.load_register(tmp_path)
     assert t["victims"]["identified"].dtype == bool
     assert len(t["victims"]) == len(reg.tables["victims"])
+
+
+def test_period_start_is_the_weakest_lower_bound(victims):
+    assert (victims["date_injury_min"] >= intervals.PERIOD_START).all()
+    assert (victims["date_death_min"] >= intervals.PERIOD_START).all()
+    # the woman of La Libertad (EFE, "confirmada por la Policía") has no date but the protests' start
+    woman = victims[victims["department"].eq("La Libertad") & victims["context"].eq("unknown") & victims["identified"]]
+    assert len(woman) == 1 and woman["date_injury_min_basis"].iloc[0] == intervals.PERIOD_BASIS
+
+
+def test_unidentified_records_carry_the_department_code(victims):
+    unid = victims[~victims["identified"] & victims["department"].notna()]
+    ident = victims[victims["identified"]].dropna(subset=["ubigeo_dep"])
+    codes = dict(zip(ident["department"], ident["ubigeo_dep"]))
+    assert len(unid) > 0 and (unid["ubigeo_dep"] == unid["department"].map(codes)).all()
