@@ -1,14 +1,18 @@
 """Published versus reproduced: each quantitative claim of data/raw/context/published_claims.csv that the register
 can address, recomputed from the processed tables under an explicit definition, with the reason for any difference.
 
-How a count is reproduced. A person is in a claim's scope when every filter of the claim holds: context, department,
-event, age, cause, wound, and the date of death inside the claim's window. Each filter is three-valued: True, False,
-or unknown (the register does not say, e.g. no date of death). The reproduced value is the number of persons
-*certainly* in scope; the upper bound adds every person who *may* be (no filter False). Nothing unknown is guessed.
+How a count is reproduced. Who a published number counts is a `Definition`: its context and its window on the
+date of death are an `analysis.scope.Scope` and go through `scope.select` (the suite's one selector), over the date
+intervals of the register (date_death_min/max, analysis/intervals.py); department, event, age, cause and wound are
+three-valued attributes (True, False, or unknown). The reproduced value is the number of persons *certainly* in
+scope; the possible count beside it adds every person who *may* be (date interval straddling the window, context
+unknown, an attribute unknown). Nothing unknown is guessed.
 
-Dates. A person's death lies in [earliest, latest]: both the date of death when it is known; otherwise earliest is
-the start of the person's event (nobody dies of an event before it starts) and latest the as-of date of the official
-count an unidentified record stands for (the count already included them). Otherwise the bound is open.
+Verdicts. Each recomputed number is "reproduced exactly", "reproduced within the published rounding" ("about 50",
+"más de 20", a percentage to its printed precision; see `verdict`) or "not reproduced"; a range wider than the
+published rounding is never called consistent. A "not reproduced" row lists, by victim_id, the persons that make
+the difference and why (`difference`): unidentified, dated outside the window or only possibly inside it, a
+different or unknown context, an unknown attribute, or not in the register.
 
 Cut-offs (the `cutoff` of each entry below): the end of the period the claim's `scope` states; a period given only
 in months ends on the month's last day; when no period is stated, the publication date (a count cannot include
@@ -25,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import text
-from . import paths
+from . import paths, text, vocab
+from . import scope as S
 from .errors import RawDataError, data_row
 from .stats import ethnic
 from .stats.exact import binom_ci
@@ -76,7 +80,7 @@ def published_number(quantity: str, part: int = 0, pick: int = 0) -> tuple[float
     return float(nums[pick].replace(",", ".")), qual, raw
 
 
-# ---------------------------------------------------------------- three-valued scope
+# ---------------------------------------------------------------- who a published number counts
 def _known(s: pd.Series) -> pd.Series:
     return ~s.astype("string").fillna("").str.strip().isin(UNKNOWN_CODES)
 
@@ -87,38 +91,11 @@ def _member(s: pd.Series, values) -> pd.Series:
     return text.isin(list(values)).astype("boolean").mask(~_known(s))
 
 
-def death_window(victims: pd.DataFrame, events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per person: earliest and latest possible date of death (NaT = open), and the basis of each."""
-    date = pd.to_datetime(victims["date_death"].astype("string").replace("", pd.NA), format="%Y-%m-%d")
-    earliest, latest = date.copy(), date.copy()
-    if events is not None and "event_id" in victims.columns:
-        start = dict(zip(events["event_id"].astype(str), pd.to_datetime(events["date_start"], format="%Y-%m-%d")))
-        ev_start = victims["event_id"].astype("string").fillna("").map(lambda e: start.get(e, pd.NaT))
-        earliest = earliest.fillna(pd.to_datetime(ev_start))
-    if "count_as_of" in victims.columns:
-        as_of = pd.to_datetime(victims["count_as_of"].astype("string").replace("", pd.NA), format="%Y-%m-%d")
-        latest = latest.fillna(as_of)
-    return pd.DataFrame({"earliest": earliest, "latest": latest}, index=victims.index)
-
-
-def _in_window(win: pd.DataFrame, start, end) -> pd.Series:
-    """True when [earliest, latest] lies inside [start, end], False when outside, NA when it straddles or is open."""
-    out = pd.Series(True, index=win.index, dtype="boolean")
-    e, l_ = win["earliest"], win["latest"]
-    if start is not None:
-        s = pd.Timestamp(start)
-        out = out & pd.Series(np.where(l_.notna() & (l_ < s), False, np.where(e.notna() & (e >= s), True, pd.NA)),
-                              index=win.index, dtype="boolean")
-    if end is not None:
-        t = pd.Timestamp(end)
-        out = out & pd.Series(np.where(e.notna() & (e > t), False, np.where(l_.notna() & (l_ <= t), True, pd.NA)),
-                              index=win.index, dtype="boolean")
-    return out
-
-
 @dataclass(frozen=True)
-class Scope:
-    """Which persons a published number counts. None = no restriction on that field."""
+class Definition:
+    """Which persons a published number counts. None = no restriction on that field. Context and the window on the
+    date of death are an `analysis.scope.Scope` (selected by `scope.select`, the one selector); department, event,
+    cause, wound and age are attributes of the persons it selects."""
     contexts: tuple | None = None
     start: str | None = None       # died on or after
     cutoff: str | None = None      # died on or before
@@ -127,6 +104,11 @@ class Scope:
     causes: tuple | None = None
     wounds: tuple | None = None
     age: tuple | None = None       # (min, max) completed years, inclusive
+
+    def scope(self) -> S.Scope:
+        """The context and death-date window as the suite's one Scope (certain persons are the count)."""
+        return S.Scope(contexts=tuple(self.contexts or vocab.CONTEXT), start=self.start, end=self.cutoff,
+                       date_field="death", policy="certain")
 
     def describe(self) -> str:
         bits = [f"context {'/'.join(self.contexts)}" if self.contexts else "every context"]
@@ -140,64 +122,125 @@ class Scope:
         return "; ".join(bits)
 
 
-def filters(victims: pd.DataFrame, scope: Scope, events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One three-valued (boolean with NA) column per active filter of `scope`."""
+def attributes(victims: pd.DataFrame, d: Definition) -> pd.DataFrame:
+    """One three-valued (boolean with NA = unknown) column per attribute filter of `d` (not context or date)."""
     out = {}
-    if scope.contexts:
-        out["context"] = _member(victims["context"], scope.contexts)
-    if scope.start or scope.cutoff:
-        out["date"] = _in_window(death_window(victims, events), scope.start, scope.cutoff)
-    if scope.departments:
-        out["department"] = _member(victims["department"], scope.departments)
-    if scope.events:
-        out["event"] = _member(victims["event_id"], scope.events)
-    if scope.causes:
-        out["cause"] = _member(victims["cause"], scope.causes)
-    if scope.wounds:
+    if d.departments:
+        out["department"] = _member(victims["department"], d.departments)
+    if d.events:
+        out["event"] = _member(victims["event_id"], d.events)
+    if d.causes:
+        out["cause"] = _member(victims["cause"], d.causes)
+    if d.wounds:
         # not_applicable (no wound: e.g. lack of medical care) is a known value outside every site
-        out["wound"] = _member(victims["wound"], scope.wounds)
-    if scope.age:
+        out["wound"] = _member(victims["wound"], d.wounds)
+    if d.age:
         age = pd.to_numeric(victims["age_years"].astype("string").replace("", pd.NA), errors="coerce")
-        lo, hi = scope.age
+        lo, hi = d.age
         out["age"] = ((age >= lo) & (age <= hi)).astype("boolean").mask(age.isna())
     return pd.DataFrame(out, index=victims.index)
 
 
+def _span(v: pd.Series, what: str = "death") -> str:
+    """A person's date interval as printed: a day, 'lo..hi', 'on or before hi', 'on or after lo' or 'unknown'."""
+    lo, hi = v.get(f"date_{what}_min"), v.get(f"date_{what}_max")
+    lo, hi = (lo if vocab.is_known(lo) else None), (hi if vocab.is_known(hi) else None)
+    if lo and hi:
+        return lo if lo == hi else f"{lo}..{hi}"
+    return f"on or before {hi}" if hi else f"on or after {lo}" if lo else "unknown"
+
+
+def _ids_in(victims: pd.DataFrame, persons: pd.DataFrame) -> pd.Series:
+    return victims["victim_id"].isin(persons["victim_id"])
+
+
+def membership(victims: pd.DataFrame, d: Definition) -> pd.DataFrame:
+    """Per person (index of `victims`): `certain` (in scope for sure), `possible` (may be: certain ⊆ possible),
+    `status` (certain / possible / near: out of scope only by a death dated outside the window after an injury
+    inside it, or by the context 'other'; out: the rest) and `why` (what is unknown, or why the person is out).
+    Context and window are decided by `scope.select`; a person whose context is unknown is possible when the
+    definition does not count every context."""
+    sc = d.scope()
+    every = tuple(vocab.CONTEXT)
+    sel = S.select(victims, sc)                                   # the definition's contexts
+    win = S.select(victims, sc.with_(contexts=every))             # the window alone
+    shot = S.select(victims, sc.with_(contexts=every, date_field="injury"))
+    ctx = victims["context"].astype(str)
+    ctx_unknown = (ctx == "unknown") & ("unknown" not in sc.contexts)
+    win_certain, win_possible = _ids_in(victims, win.certain), _ids_in(victims, win.possible)
+    a = attributes(victims, d)
+    attr_certain = a.fillna(False).all(axis=1) if len(a.columns) else pd.Series(True, index=victims.index)
+    attr_possible = a.fillna(True).all(axis=1) if len(a.columns) else pd.Series(True, index=victims.index)
+    certain = _ids_in(victims, sel.certain) & attr_certain
+    possible = (_ids_in(victims, sel.possible) | (ctx_unknown & win_possible)) & attr_possible
+    in_ctx = ctx.isin(sc.contexts) | ctx_unknown
+    late = in_ctx & attr_possible & ~win_possible & _ids_in(victims, shot.certain)
+    other = (ctx == "other") & ~ctx.isin(sc.contexts) & win_possible & attr_possible
+    maybe = possible & ~certain
+    status = pd.Series(np.select([x.to_numpy(dtype=bool) for x in (maybe, certain, late, other)],
+                                 ["possible", "certain", "near", "near"], "out"),
+                       index=victims.index)
+    why = pd.Series("", index=victims.index, dtype=object)
+    for i in victims.index[(status != "out").to_numpy()]:
+        v = victims.loc[i]
+        bits = [] if bool(v["identified"]) else ["unidentified"]
+        if maybe[i]:
+            if ctx_unknown[i]:
+                bits.append("context unknown")
+            if not win_certain[i]:
+                bits.append(f"possibly inside the window (date of death {_span(v)})")
+            bits += [f"{c} unknown" for c in a.columns if pd.isna(a.loc[i, c])]
+        elif late[i] and not certain[i]:
+            bits.append(f"dated outside the window (died {_span(v)}; injured {_span(v, 'injury')}, inside it)")
+        elif other[i] and not certain[i]:
+            bits.append("different context (other)")
+        why[i] = "; ".join(bits)
+    return pd.DataFrame({"certain": certain.astype(bool), "possible": possible.astype(bool), "status": status,
+                         "why": why}, index=victims.index)
+
+
 @dataclass(frozen=True)
 class Result:
-    value: float        # reproduced value (persons certainly in scope, or a share in percent)
-    low: float          # range of the value over every resolution of the unknowns (counts) / exact CI (shares)
-    high: float
-    bound_low: float    # share only: min/max over unknowns; counts: equal to low/high
+    value: float        # reproduced value: persons certainly in scope, or a share in percent
+    low: float          # counts: certain; shares: exact (Clopper–Pearson) interval
+    high: float         # counts: possible
+    bound_low: float    # range over every resolution of the unknowns (counts: certain .. possible)
     bound_high: float
     unknown_note: str   # which unknowns make the range wide, with counts
     definition: str
+    n_certain: float = np.nan   # persons certainly in scope (shares: in the numerator)
+    n_possible: float = np.nan  # persons possibly in scope (shares: possibly in the numerator)
+    candidates: tuple = ()      # (victim_id, status, reason) of the persons that can make a difference
 
 
-def _unknown_note(f: pd.DataFrame, possible: pd.Series) -> str:
-    bits = [f"{int((possible & f[c].isna()).sum())} with unknown {c}" for c in f.columns
-            if int((possible & f[c].isna()).sum())]
-    return "; ".join(bits)
+def _unknown_note(m: pd.DataFrame) -> str:
+    maybe = m[m["possible"] & ~m["certain"]]
+    tally = {}
+    for why in maybe["why"]:
+        for bit in why.split("; "):
+            key = bit.split(" (")[0]
+            if key and key != "unidentified":
+                tally[key] = tally.get(key, 0) + 1
+    return "; ".join(f"{n} {k}" for k, n in tally.items())
 
 
-def count(victims: pd.DataFrame, scope: Scope, events: pd.DataFrame | None = None) -> Result:
-    """Persons certainly in scope (value) and the most that could be (high)."""
-    f = filters(victims, scope, events)
-    if f.empty:
-        n = len(victims)
-        return Result(n, n, n, n, n, "", scope.describe())
-    certain = f.fillna(False).all(axis=1)
-    maybe = f.fillna(True).all(axis=1)
-    k, u = int(certain.sum()), int(maybe.sum())
-    return Result(k, k, u, k, u, _unknown_note(f, maybe & ~certain), scope.describe())
+def count(victims: pd.DataFrame, d: Definition) -> Result:
+    """Persons certainly in scope (value) and the most that could be (high). `candidates`: (victim_id, status,
+    reason) of every person possibly but not certainly in scope, every 'near' person (membership) and every
+    unidentified record counted; `difference` picks the ones that explain a gap."""
+    m = membership(victims, d)
+    k, u = int(m["certain"].sum()), int(m["possible"].sum())
+    pick = m["status"].isin(["possible", "near"]) | (m["certain"] & (m["why"] != ""))
+    cand = tuple((victims.loc[i, "victim_id"], m.loc[i, "status"], m.loc[i, "why"]) for i in victims.index[pick])
+    return Result(k, k, u, k, u, _unknown_note(m), d.describe(), k, u, cand)
 
 
-def share(victims: pd.DataFrame, base: Scope, numerator: Scope, events: pd.DataFrame | None = None,
-          alpha: float = 0.05) -> Result:
-    """Percent of the persons certainly in `base` who are in `numerator` (the extra filters), among those whose
-    numerator fields are known, with the exact (Clopper–Pearson) interval; bounds put every unknown out and in."""
-    in_base = filters(victims, base, events).fillna(False).all(axis=1)
-    g = filters(victims, numerator, events)
+def share(victims: pd.DataFrame, base: Definition, numerator: Definition, alpha: float = 0.05) -> Result:
+    """Percent of the persons certainly in `base` who are in `numerator` (the extra attribute filters), among those
+    whose numerator fields are known, with the exact (Clopper–Pearson) interval; bounds put every unknown out and
+    in. `candidates`: the base persons whose numerator field is unknown."""
+    in_base = membership(victims, base)["certain"]
+    g = attributes(victims, numerator)
     num = pd.Series(pd.NA, index=victims.index, dtype="boolean")  # True / False / unknown
     num[g.fillna(False).all(axis=1)] = True
     num[~g.fillna(True).all(axis=1)] = False
@@ -209,8 +252,11 @@ def share(victims: pd.DataFrame, base: Scope, numerator: Scope, events: pd.DataF
     value = 100 * yes / n_known if n_known else np.nan
     note = f"{n_unk} of {n_all} with unknown {'/'.join(g.columns)}" if n_unk else ""
     definition = f"share of [{base.describe()}] with [{numerator.describe()}]"
+    unknown = in_base & num.isna()
+    cand = tuple((victims.loc[i, "victim_id"], "possible", f"{'/'.join(g.columns)} unknown")
+                 for i in victims.index[unknown])
     return Result(value, 100 * lo, 100 * hi, 100 * yes / n_all if n_all else np.nan,
-                  100 * (yes + n_unk) / n_all if n_all else np.nan, note, definition)
+                  100 * (yes + n_unk) / n_all if n_all else np.nan, note, definition, yes, yes + n_unk, cand)
 
 
 # ---------------------------------------------------------------- quantities of one claim
@@ -235,20 +281,20 @@ class Claim:
 @dataclass(frozen=True)
 class CountOf:
     """Quantity function: persons in `scope` (see `count`)."""
-    scope: Scope
+    scope: Definition
 
     def __call__(self, tables: dict) -> Result:
-        return count(tables["victims"], self.scope, tables.get("events"))
+        return count(tables["victims"], self.scope)
 
 
 @dataclass(frozen=True)
 class ShareOf:
     """Quantity function: percent of `base` in `numerator` (see `share`)."""
-    base: Scope
-    numerator: Scope
+    base: Definition
+    numerator: Definition
 
     def __call__(self, tables: dict) -> Result:
-        return share(tables["victims"], self.base, self.numerator, tables.get("events"))
+        return share(tables["victims"], self.base, self.numerator)
 
 
 _c, _s = CountOf, ShareOf
@@ -256,10 +302,10 @@ _c, _s = CountOf, ShareOf
 
 def _amnesty(which: str):
     """Amnesty's 13 %/80 % under notebook 04's default definition (analysis.stats.ethnic.shares): majority =
-    self-identified Indigenous > 50 % (census 2017), deaths in clashes 7 Dec 2022 – 16 Feb 2023."""
+    self-identified Indigenous > 50 % (census 2017), deaths in clashes certainly 7 Dec 2022 – 16 Feb 2023."""
     def run(t):
-        res = ethnic.shares(t["victims"], t["departments"], measure="selfid", threshold=50.0, contexts=("clash",),
-                            cutoff_date="2023-02-16", start_date="2022-12-07")
+        scope = S.Scope(contexts=CLASH, start=START, end="2023-02-16", date_field="death", policy="certain")
+        res = ethnic.shares(t["victims"], t["departments"], scope, measure="selfid", threshold=50.0)
         sc = res["scenarios"]
         col = "population_share" if which == "population" else "death_share"
         known = sc.loc["known_only"]
@@ -267,8 +313,10 @@ def _amnesty(which: str):
                   else (known[col], known[col]))  # population share: census count, no sampling interval
         b = sorted([sc.loc["all_unknown_below", col], sc.loc["all_unknown_above", col]])
         n_unk = res["coverage"]["n_unknown"]
-        note = (f"{n_unk} department(s) of unknown majority status; {res['info']['n_date_unknown']} clash "
-                f"death(s) with unknown date left out") if n_unk or res["info"]["n_date_unknown"] else ""
+        n_unc = res["info"]["n_uncertain"]
+        note = "; ".join(x for x in (f"{n_unk} department(s) of unknown majority status" if n_unk else "",
+                                     f"{n_unc} clash death(s) only possibly in the window, not counted" if n_unc
+                                     else "") if x)
         return Result(100 * known[col], 100 * lo, 100 * hi, 100 * b[0], 100 * b[1], note,
                       f"{which} share of departments with >50 % self-identified Indigenous (census 2017); "
                       "deaths in clashes 2022-12-07 to 2023-02-16; departments of known status")
@@ -301,7 +349,7 @@ START = "2022-12-07"
 
 
 def _civ(cutoff, **kw):
-    return Scope(contexts=CLASH, start=START, cutoff=cutoff, **kw)
+    return Definition(contexts=CLASH, start=START, cutoff=cutoff, **kw)
 
 
 # Notes. Each addressed claim's note is the rule that explains a difference; numbers come from the computation.
@@ -329,19 +377,19 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("AI-F-04", (), "qualitative comparison of the level of violence; the register does not measure it"),
     Claim("AI-F-05", (), "names departments, states no quantity; notebook 04 classifies every department"),
     Claim("AI-F-06", (Quantity("clash_deaths", 0, _c(_civ("2023-02-16")), "count"),
-                      Quantity("blockade_deaths", 1, _c(Scope(BLOCK, START, "2023-02-16")), "count"),
-                      Quantity("police_deaths", 2, _c(Scope(POLICE, START, "2023-02-16")), "count")), N_CUTOFF),
+                      Quantity("blockade_deaths", 1, _c(Definition(BLOCK, START, "2023-02-16")), "count"),
+                      Quantity("police_deaths", 2, _c(Definition(POLICE, START, "2023-02-16")), "count")), N_CUTOFF),
     Claim("AI-F-07", (), N_SELECTION + " (46 cases of Amnesty's field mission)"),
     Claim("AI-F-08", (), N_SELECTION + " (12 firearm deaths documented by Amnesty)"),
     Claim("AI-F-09", (), N_INJURED),
     Claim("AI-F-10", (Quantity("juliaca_deaths_9jan", 0,
-                               _c(Scope(CLASH, "2023-01-09", "2023-01-09", events=("E07",))), "count"),),
+                               _c(Definition(CLASH, "2023-01-09", "2023-01-09", events=("E07",))), "count"),),
           "Juliaca = event E07; persons of E07 with unknown date of death may have died on 9 January or later"),
     Claim("AI-F-11", (), N_NOT_DEATHS + " (audiovisual verification)"),
     # Amnesty, Lethal Racism, 25 May 2023 (scope Dec 2022 – Feb 2023)
     Claim("AI-L-01", (Quantity("clash_deaths", 0, _c(_civ("2023-02-28")), "count"),
-                      Quantity("blockade_deaths", 1, _c(Scope(BLOCK, START, "2023-02-28")), "count"),
-                      Quantity("police_deaths", 2, _c(Scope(POLICE, START, "2023-02-28")), "count")),
+                      Quantity("blockade_deaths", 1, _c(Definition(BLOCK, START, "2023-02-28")), "count"),
+                      Quantity("police_deaths", 2, _c(Definition(POLICE, START, "2023-02-28")), "count")),
           N_CUTOFF + "; 49 is the Defensoría's count after Rosalino Flórez died on 21 March, past the stated period"),
     Claim("AI-L-02", (), "reporting period, not a quantity (used as a cut-off elsewhere)"),
     Claim("AI-L-03", (), N_SELECTION + "; 'elements of extrajudicial execution' is a legal assessment"),
@@ -351,16 +399,16 @@ CLAIMS: tuple[Claim, ...] = (
           N_CUTOFF + "; the 49 is a total as of publication, the scope names 9 Feb"),
     Claim("AI-L-07", (), N_SELECTION),
     Claim("AI-L-08", (), N_SELECTION),
-    Claim("AI-L-09", (Quantity("lima_deaths", 0, _c(Scope(None, START, "2023-02-09", departments=("Lima",))),
+    Claim("AI-L-09", (Quantity("lima_deaths", 0, _c(Definition(None, START, "2023-02-09", departments=("Lima",))),
                                "count"),
                       Quantity("lima_indigenous_pct", 0, _indigenous_share("Lima"), "covariate", pick=1),
-                      Quantity("ayacucho_deaths", 1, _c(Scope(None, START, "2023-02-09",
+                      Quantity("ayacucho_deaths", 1, _c(Definition(None, START, "2023-02-09",
                                                               departments=("Ayacucho",))), "count"),
                       Quantity("ayacucho_indigenous_pct", 1, _indigenous_share("Ayacucho"), "covariate", pick=1)),
           "deaths of every context to Amnesty's period end (9 Feb); the Indigenous share is the census 2017 "
           "self-identification of persons 12+ (Amnesty's census and measure are not stated)"),
     Claim("AI-L-10", (Quantity("lima_indigenous_pct", 0, _indigenous_share("Lima"), "covariate"),
-                      Quantity("lima_deaths", 1, _c(Scope(None, START, "2023-02-09", departments=("Lima",))),
+                      Quantity("lima_deaths", 1, _c(Definition(None, START, "2023-02-09", departments=("Lima",))),
                                "count")),
           "conflicts with Reuters' 20 % for the same passage; census 2017 self-identification, persons 12+"),
     Claim("AI-L-11", (), "qualitative statement on victims' backgrounds; the register records no ethnicity"),
@@ -369,10 +417,10 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("AI-L-14", (), "number of pellets in one body; the register records the wound site only"),
     # Amnesty, Who Called the Shots, 18 Jul 2024 (scope Dec 2022 – Mar 2023)
     Claim("AI-W-01", (Quantity("civilian_deaths", 0, _c(_civ("2023-03-31")), "count"),
-                      Quantity("police_deaths", 1, _c(Scope(POLICE, START, "2023-03-31")), "count")),
+                      Quantity("police_deaths", 1, _c(Definition(POLICE, START, "2023-03-31")), "count")),
           N_CUTOFF + "; the 50th death the Ministerio Público counts was not identified by any source"),
     Claim("AI-W-02", (Quantity("civilian_deaths", 0, _c(_civ("2023-03-31")), "count"),
-                      Quantity("police_deaths", 1, _c(Scope(POLICE, START, "2023-03-31")), "count")),
+                      Quantity("police_deaths", 1, _c(Definition(POLICE, START, "2023-03-31")), "count")),
           "same figures as AI-W-01; injured and charges are not in the register"),
     Claim("AI-W-03", (), "rounds fired; not in the register"),
     Claim("AI-W-04", (), N_NOT_DEATHS + " (Council of Ministers sessions)"),
@@ -380,65 +428,66 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("AI-W-06", (), "duration of firing; not in the register"),
     Claim("AI-W-07", (), N_NOT_DEATHS + " (page count)"),
     # Defensoría del Pueblo
-    Claim("DP-01", (Quantity("deaths", 0, _c(Scope(None, "2022-12-11", "2022-12-12",
+    Claim("DP-01", (Quantity("deaths", 0, _c(Definition(None, "2022-12-11", "2022-12-12",
                                                    departments=("Apurímac", "Arequipa"))), "count"),
-                    Quantity("minors", 1, _c(Scope(None, "2022-12-11", "2022-12-12",
+                    Quantity("minors", 1, _c(Definition(None, "2022-12-11", "2022-12-12",
                                                    departments=("Apurímac", "Arequipa"), age=MINOR)), "count")),
           "deaths of 11–12 Dec in Apurímac and Arequipa; some persons' dates were revised later (died of wounds)"),
     Claim("DP-02", (Quantity("clash_deaths", 0, _c(_civ("2022-12-16")), "count"),
-                    Quantity("blockade_deaths", 1, _c(Scope(BLOCK, START, "2022-12-16")), "count")),
+                    Quantity("blockade_deaths", 1, _c(Definition(BLOCK, START, "2022-12-16")), "count")),
           N_CUTOFF + "; the article's date is approximate"),
     Claim("DP-03", (Quantity("clash_deaths", 0, _c(_civ("2022-12-17")), "count"),
-                    Quantity("blockade_deaths", 1, _c(Scope(BLOCK, START, "2022-12-17")), "count"),
-                    Quantity("minors", 4, _c(Scope(None, START, "2022-12-17", age=MINOR)), "count")),
+                    Quantity("blockade_deaths", 1, _c(Definition(BLOCK, START, "2022-12-17")), "count"),
+                    Quantity("minors", 4, _c(Definition(None, START, "2022-12-17", age=MINOR)), "count")),
           N_CUTOFF + "; " + N_AGE),
     Claim("DP-04", tuple(Quantity(f"clash_deaths_{_slug(dep)}", i, _c(_civ("2022-12-19", departments=(dep,))), "count",
                                   pick=0)
                          for i, dep in enumerate(("Apurímac", "Ayacucho", "Junín", "La Libertad", "Arequipa"))),
           N_CUTOFF + "; the department of a death is where it happened, as sources print it"),
-    Claim("DP-05", (Quantity("total_deaths", 0, _c(Scope(None, START, "2023-01-10")), "count"),
+    Claim("DP-05", (Quantity("total_deaths", 0, _c(Definition(None, START, "2023-01-10")), "count"),
                     Quantity("clash_deaths", 1, _c(_civ("2023-01-10")), "count"),
-                    Quantity("blockade_deaths", 2, _c(Scope(BLOCK, START, "2023-01-10")), "count"),
-                    Quantity("police_deaths", 3, _c(Scope(POLICE, START, "2023-01-10")), "count")), N_CUTOFF),
-    Claim("DP-06", (Quantity("total_deaths", 0, _c(Scope(None, START, "2023-01-12")), "count"),
+                    Quantity("blockade_deaths", 2, _c(Definition(BLOCK, START, "2023-01-10")), "count"),
+                    Quantity("police_deaths", 3, _c(Definition(POLICE, START, "2023-01-10")), "count")), N_CUTOFF),
+    Claim("DP-06", (Quantity("total_deaths", 0, _c(Definition(None, START, "2023-01-12")), "count"),
                     Quantity("clash_deaths", 1, _c(_civ("2023-01-12")), "count"),
-                    Quantity("police_deaths", 2, _c(Scope(POLICE, START, "2023-01-12")), "count"),
-                    Quantity("blockade_deaths", 3, _c(Scope(BLOCK, START, "2023-01-12")), "count")), N_CUTOFF),
+                    Quantity("police_deaths", 2, _c(Definition(POLICE, START, "2023-01-12")), "count"),
+                    Quantity("blockade_deaths", 3, _c(Definition(BLOCK, START, "2023-01-12")), "count")), N_CUTOFF),
     Claim("DP-07", (Quantity("clash_and_police_deaths", 0,
-                             _c(Scope(CLASH + POLICE, START, "2023-01-17")), "count"),
-                    Quantity("blockade_deaths", 1, _c(Scope(BLOCK, START, "2023-01-17")), "count")),
+                             _c(Definition(CLASH + POLICE, START, "2023-01-17")), "count"),
+                    Quantity("blockade_deaths", 1, _c(Definition(BLOCK, START, "2023-01-17")), "count")),
           N_CUTOFF + "; 42 = 41 civilians and one police officer; " + N_INJURED),
-    Claim("DP-08", (Quantity("total_deaths", 0, _c(Scope(None, START, "2023-02-02")), "count"),
+    Claim("DP-08", (Quantity("total_deaths", 0, _c(Definition(None, START, "2023-02-02")), "count"),
                     Quantity("clash_deaths", 1, _c(_civ("2023-02-02")), "count"),
-                    Quantity("blockade_deaths", 2, _c(Scope(BLOCK, START, "2023-02-02")), "count")),
+                    Quantity("blockade_deaths", 2, _c(Definition(BLOCK, START, "2023-02-02")), "count")),
           N_CUTOFF + "; the headline total is inconsistent with its own components (see NOTES.md)"),
-    Claim("DP-09", (Quantity("total_deaths", 0, _c(Scope(None, START, "2023-03-06")), "count"),
+    Claim("DP-09", (Quantity("total_deaths", 0, _c(Definition(None, START, "2023-03-06")), "count"),
                     Quantity("clash_deaths", 1, _c(_civ("2023-03-06")), "count"),
-                    Quantity("blockade_deaths", 2, _c(Scope(BLOCK, START, "2023-03-06")), "count"),
-                    Quantity("police_deaths", 3, _c(Scope(POLICE, START, "2023-03-06")), "count")),
+                    Quantity("blockade_deaths", 2, _c(Definition(BLOCK, START, "2023-03-06")), "count"),
+                    Quantity("police_deaths", 3, _c(Definition(POLICE, START, "2023-03-06")), "count")),
           N_CUTOFF + "; " + N_SOLDIERS + " (they are in the total); " + N_INJURED),
-    Claim("DP-10", (Quantity("minors_killed", 0, _c(Scope(None, START, "2023-03-06", age=MINOR)), "count"),),
+    Claim("DP-10", (Quantity("minors_killed", 0, _c(Definition(None, START, "2023-03-06", age=MINOR)), "count"),),
           N_AGE + "; " + N_INJURED),
     Claim("DP-11", (), N_NOT_DEATHS + " (state-of-emergency declarations)"),
     Claim("DP-12", (), "reporting period, not a quantity"),
-    Claim("DP-13", (Quantity("total_deaths", 0, _c(Scope(None, START, "2023-03-22")), "count", pick=-1),
+    Claim("DP-13", (Quantity("total_deaths", 0, _c(Definition(None, START, "2023-03-22")), "count", pick=-1),
                     Quantity("clash_deaths", 1, _c(_civ("2023-03-22")), "count", pick=-1)),
           N_CUTOFF + "; " + N_SOLDIERS + " (they are in the total)"),
     Claim("DP-14", (), N_INJURED),
-    Claim("DP-15", (Quantity("total_deaths", 0, _c(Scope(None, START, "2023-03-22")), "count"),
-                    Quantity("clash_and_police_deaths", 1, _c(Scope(CLASH + POLICE, START, "2023-03-22")), "count"),
-                    Quantity("blockade_deaths", 2, _c(Scope(BLOCK, START, "2023-03-22")), "count")),
+    Claim("DP-15", (Quantity("total_deaths", 0, _c(Definition(None, START, "2023-03-22")), "count"),
+                    Quantity("clash_and_police_deaths", 1, _c(Definition(CLASH + POLICE, START, "2023-03-22")),
+                             "count"),
+                    Quantity("blockade_deaths", 2, _c(Definition(BLOCK, START, "2023-03-22")), "count")),
           N_CUTOFF + "; " + N_SOLDIERS + " (RPP's 17 'linked to blockades' appears to include them)"),
     # Human Rights Watch
-    Claim("HRW-01", (Quantity("deaths", 0, _c(Scope(None, START, "2022-12-19")), "count"),
-                     Quantity("children", 1, _c(Scope(None, START, "2022-12-19", age=MINOR)), "count")),
+    Claim("HRW-01", (Quantity("deaths", 0, _c(Definition(None, START, "2022-12-19")), "count"),
+                     Quantity("children", 1, _c(Definition(None, START, "2022-12-19", age=MINOR)), "count")),
           N_CUTOFF + "; " + N_AGE),
     Claim("HRW-02", (), "what MINSA had confirmed at the time, not the cause of death"),
     Claim("HRW-03", (), N_INJURED),
     Claim("HRW-04", (Quantity("civilian_deaths", 0, _c(_civ("2023-02-28")), "count"),
                      Quantity("children", 1, _c(_civ("2023-02-28", age=MINOR)), "count"),
                      Quantity("gunshot_deaths", 2, _c(_civ("2023-02-28", causes=("firearm_projectile",))), "count"),
-                     Quantity("gunshot_share", 2, _s(_civ("2023-02-28"), Scope(causes=("firearm_projectile",))),
+                     Quantity("gunshot_share", 2, _s(_civ("2023-02-28"), Definition(causes=("firearm_projectile",))),
                               "share", of=(0, 0))),
           N_CUTOFF + "; " + N_AGE + "; " + N_CAUSE),
     Claim("HRW-05", (Quantity("torso", 0, _c(_civ("2023-02-28", causes=("firearm_projectile",),
@@ -458,52 +507,52 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("HRW-10", (), N_NOT_DEATHS + " (charges)"),
     Claim("HRW-11", (), "qualitative statement on the region"),
     # IACHR
-    Claim("CIDH-01", (Quantity("deaths", 0, _c(Scope(None, START, "2023-01-13")), "count"),
-                      Quantity("adolescents", 1, _c(Scope(None, START, "2023-01-13", age=MINOR)), "count")),
+    Claim("CIDH-01", (Quantity("deaths", 0, _c(Definition(None, START, "2023-01-13")), "count"),
+                      Quantity("adolescents", 1, _c(Definition(None, START, "2023-01-13", age=MINOR)), "count")),
           N_CUTOFF + "; " + N_AGE + "; " + N_INJURED),
     Claim("CIDH-02", (), "qualitative legal assessment"),
     Claim("CIDH-03", (), "qualitative statement on wound sites; see HRW-05"),
     Claim("CIDH-04", (Quantity("ayacucho_15dec_deaths", 0,
-                               _c(Scope(CLASH, "2022-12-15", "2022-12-15", events=("E05",))), "count"),),
+                               _c(Definition(CLASH, "2022-12-15", "2022-12-15", events=("E05",))), "count"),),
           "deaths on 15 Dec itself at the Ayacucho event (E05); later deaths of the wounded are not in it"),
     # United Nations
     Claim("UN-01", (Quantity("clash_deaths", 0, _c(_civ("2023-01-10")), "count"),), N_CUTOFF + "; " + N_INJURED),
     Claim("UN-02", (Quantity("juliaca_deaths_9jan", 0,
-                             _c(Scope(CLASH, "2023-01-09", "2023-01-09", events=("E07",))), "count"),
+                             _c(Definition(CLASH, "2023-01-09", "2023-01-09", events=("E07",))), "count"),
                     Quantity("juliaca_minors_9jan", 1,
-                             _c(Scope(CLASH, "2023-01-09", "2023-01-09", events=("E07",), age=MINOR)), "count"),
+                             _c(Definition(CLASH, "2023-01-09", "2023-01-09", events=("E07",), age=MINOR)), "count"),
                     Quantity("police_deaths_10jan", 2,
-                             _c(Scope(POLICE, "2023-01-10", "2023-01-10", events=("E07",))), "count")),
+                             _c(Definition(POLICE, "2023-01-10", "2023-01-10", events=("E07",))), "count")),
           "Juliaca = event E07; " + N_AGE),
     Claim("UN-03", (Quantity("juliaca_firearm_9jan", 0,
-                             _c(Scope(CLASH, "2023-01-09", "2023-01-09", events=("E07",),
+                             _c(Definition(CLASH, "2023-01-09", "2023-01-09", events=("E07",),
                                       causes=("firearm_projectile",))), "count"),
                     Quantity("juliaca_firearm_share_9jan", 0,
-                             _s(Scope(CLASH, "2023-01-09", "2023-01-09", events=("E07",)),
-                                Scope(causes=("firearm_projectile",))), "share", of=(0, 1))),
+                             _s(Definition(CLASH, "2023-01-09", "2023-01-09", events=("E07",)),
+                                Definition(causes=("firearm_projectile",))), "share", of=(0, 1))),
           "hospital sources at the time; " + N_CAUSE),
     Claim("UN-04", (Quantity("apurimac_deaths_11dec", 0,
-                             _c(Scope(CLASH, "2022-12-11", "2022-12-11", departments=("Apurímac",))), "count"),),
+                             _c(Definition(CLASH, "2022-12-11", "2022-12-11", departments=("Apurímac",))), "count"),),
           "deaths on 11 Dec in Apurímac"),
-    Claim("UN-05", (Quantity("total_deaths", 0, _c(Scope(None, START, "2023-02-28")), "count"),
+    Claim("UN-05", (Quantity("total_deaths", 0, _c(Definition(None, START, "2023-02-28")), "count"),
                     Quantity("clash_deaths", 1, _c(_civ("2023-02-28")), "count"),
-                    Quantity("police_deaths", 2, _c(Scope(POLICE, START, "2023-02-28")), "count"),
-                    Quantity("blockade_deaths", 3, _c(Scope(BLOCK, START, "2023-02-28")), "count")),
+                    Quantity("police_deaths", 2, _c(Definition(POLICE, START, "2023-02-28")), "count"),
+                    Quantity("blockade_deaths", 3, _c(Definition(BLOCK, START, "2023-02-28")), "count")),
           N_CUTOFF + "; the article's date is known only to the month"),
     # Ministerio Público
-    Claim("MP-01", (Quantity("total_deaths", 0, _c(Scope(CLASH + POLICE, START, "2023-01-13")), "count"),
+    Claim("MP-01", (Quantity("total_deaths", 0, _c(Definition(CLASH + POLICE, START, "2023-01-13")), "count"),
                     Quantity("civilian_deaths", 1, _c(_civ("2023-01-13")), "count"),
-                    Quantity("police_deaths", 2, _c(Scope(POLICE, START, "2023-01-13")), "count")),
+                    Quantity("police_deaths", 2, _c(Definition(POLICE, START, "2023-01-13")), "count")),
           N_CUTOFF + "; the 42 are civilians in clashes and the police officer; " + N_INJURED),
     Claim("MP-02", (), N_NOT_DEATHS + " (investigations)"),
     Claim("MP-03", (Quantity("deaths", 0, _c(_civ("2023-03-31")), "count"),),
           N_CUTOFF + "; the prosecutors' 50 are deaths under investigation against police or military: read as "
           "civilians in clashes; " + N_INJURED),
-    Claim("MP-04", (Quantity("share_aged_18_24", 0, _s(_civ("2023-03-31"), Scope(age=(18, 24))), "share"),
+    Claim("MP-04", (Quantity("share_aged_18_24", 0, _s(_civ("2023-03-31"), Definition(age=(18, 24))), "share"),
                     Quantity("puno_deaths", 1, _c(_civ("2023-03-31", departments=("Puno",))), "count")),
           "share among persons with a known age; " + N_CUTOFF),
     Claim("MP-05", (Quantity("minors_killed", 0, _c(_civ("2023-03-31", age=MINOR)), "count"),), N_AGE),
-    Claim("MP-06", (Quantity("share_south", 0, _s(_civ("2023-03-31"), Scope(departments=SOUTH_FISCAL)), "share"),),
+    Claim("MP-06", (Quantity("share_south", 0, _s(_civ("2023-03-31"), Definition(departments=SOUTH_FISCAL)), "share"),),
           "fiscal districts are read as the departments of the same names (their borders differ); share among "
           "persons with a known department; the injured shares are not in the register"),
     Claim("MP-07", (), N_NOT_DEATHS + " (investigated persons)"),
@@ -513,13 +562,13 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("MP-10", (), N_NOT_DEATHS + " (police under investigation)"),
     # Associated Press
     Claim("AP-01", (Quantity("bullet_deaths", 0, _c(_civ("2023-02-28", causes=("firearm_projectile",))), "count"),
-                    Quantity("bullet_share", 0, _s(_civ("2023-02-28"), Scope(causes=("firearm_projectile",))),
+                    Quantity("bullet_share", 0, _s(_civ("2023-02-28"), Definition(causes=("firearm_projectile",))),
                              "share", of=(0, 1))),
           "AP read only the forensic reports it obtained; " + N_CAUSE),
     Claim("AP-02", (), N_SELECTION + " (the 32 forensic reports AP obtained)"),
     Claim("AP-03", (), "qualitative statement on wound sites; see HRW-05"),
     # MINSA and events
-    Claim("MINSA-01", tuple(Quantity(f"deaths_{_slug(dep)}", i, _c(Scope(CLASH + BLOCK, START, "2022-12-18",
+    Claim("MINSA-01", tuple(Quantity(f"deaths_{_slug(dep)}", i, _c(Definition(CLASH + BLOCK, START, "2022-12-18",
                                                                   departments=(dep,))), "count", pick=-1)
                             # part 0 is "25 total: Ayacucho 9": the department's number is the last one
                             for i, dep in enumerate(("Ayacucho", "Apurímac", "Cusco", "Junín", "La Libertad",
@@ -527,29 +576,29 @@ CLAIMS: tuple[Claim, ...] = (
           N_CUTOFF + "; deaths in clashes and blockades together, as MINSA counted them"),
     Claim("MINSA-02", (), N_INJURED),
     Claim("MINSA-03", (Quantity("cusco_firearm_death_11jan", 2,
-                                _c(Scope(CLASH, "2023-01-11", "2023-01-11", departments=("Cusco",),
+                                _c(Definition(CLASH, "2023-01-11", "2023-01-11", departments=("Cusco",),
                                          causes=("firearm_projectile",))), "count"),),
           "deaths on 11 Jan in Cusco by firearm; " + N_INJURED),
     Claim("ML-01", (), "projectiles lodged in bodies is a forensic detail the register does not record"),
-    Claim("EV-AYA-01", (Quantity("deaths", 0, _c(Scope(CLASH, "2022-12-15", None, events=("E05",))), "count"),),
+    Claim("EV-AYA-01", (Quantity("deaths", 0, _c(Definition(CLASH, "2022-12-15", None, events=("E05",))), "count"),),
           "all deaths of the Ayacucho event (E05), including the wounded who died later; " + N_INJURED),
-    Claim("EV-AYA-02", (Quantity("died", 1, _c(Scope(CLASH, "2022-12-15", "2022-12-22", events=("E05",))),
+    Claim("EV-AYA-02", (Quantity("died", 1, _c(Definition(CLASH, "2022-12-15", "2022-12-22", events=("E05",))),
                                  "count"),),
           "deaths of the Ayacucho event (E05) to the report's date; " + N_INJURED),
-    Claim("EV-AYA-03", (Quantity("deaths", 0, _c(Scope(CLASH, "2022-12-15", "2022-12-18", events=("E05",))),
+    Claim("EV-AYA-03", (Quantity("deaths", 0, _c(Definition(CLASH, "2022-12-15", "2022-12-18", events=("E05",))),
                                  "count"),),
           "deaths of the Ayacucho event (E05) to 18 Dec; " + N_INJURED),
-    Claim("EV-JUL-01", (Quantity("deaths", 0, _c(Scope(CLASH, "2023-01-09", "2023-01-09", events=("E07",))),
+    Claim("EV-JUL-01", (Quantity("deaths", 0, _c(Definition(CLASH, "2023-01-09", "2023-01-09", events=("E07",))),
                                  "count"),),
           "Juliaca = event E07, deaths on 9 Jan; " + N_INJURED),
-    Claim("EV-JUL-02", (Quantity("civilian_deaths", 0, _c(Scope(CLASH, "2023-01-09", "2023-01-12",
+    Claim("EV-JUL-02", (Quantity("civilian_deaths", 0, _c(Definition(CLASH, "2023-01-09", "2023-01-12",
                                                                events=("E07",))), "count"),),
           "civilian deaths of event E07 to 12 Jan"),
     Claim("EV-JUL-03", (), N_NOT_DEATHS + " (police deployed)"),
-    Claim("EV-CUS-01", (Quantity("death", 0, _c(Scope(CLASH, "2023-01-11", "2023-01-11", departments=("Cusco",))),
+    Claim("EV-CUS-01", (Quantity("death", 0, _c(Definition(CLASH, "2023-01-11", "2023-01-11", departments=("Cusco",))),
                                  "count"),),
           "deaths on 11 Jan in Cusco; " + N_INJURED),
-    Claim("EV-AND-01", (Quantity("deaths", 0, _c(Scope(CLASH, "2022-12-11", "2022-12-11", events=("E01",))),
+    Claim("EV-AND-01", (Quantity("deaths", 0, _c(Definition(CLASH, "2022-12-11", "2022-12-11", events=("E01",))),
                                  "count"),),
           "Andahuaylas = event E01, deaths on 11 Dec; " + N_INJURED),
     # Census context figures
@@ -587,29 +636,100 @@ def check_table(claims: pd.DataFrame, table=CLAIMS, file: str = "published_claim
                 raise RawDataError(file, data_row(i), "quantity", f"{c.claim_id}.{q.name}: {e}") from None
 
 
-def _reason(kind: str, published: float, qual: str, r: Result, note: str) -> tuple[bool, str]:
-    """(consistent, reason): the rule for a difference, with the numbers filled in from the computation.
-    Consistent = the published value lies in the range over unknowns (for shares also: in the exact interval);
-    an "at least"/"more than" value is consistent when the register can reach it."""
-    lo, hi = (r.bound_low, r.bound_high)
-    if kind == "share":  # a share is consistent when inside its exact interval or its bounds over unknowns
-        lo, hi = min(lo, r.low), max(hi, r.high)
-    fits = (published <= hi) if qual in ("at_least", "more_than") else (lo - 1e-9 <= published <= hi + 1e-9)
-    tol = "interval or bounds" if kind == "share" else "range"
-    if kind == "covariate":
-        head = ("consistent: published value within the census figure's bounds" if fits else
-                "differs from the census 2017 figure the suite uses (the publisher's census measure, age base and "
-                "rounding are not stated)")
-    elif fits:
-        head = f"consistent: published value within the register's {tol}"
-    elif published > hi:
-        head = (f"published above the register's {tol}: the source counts deaths the register cannot place in "
-                "this scope (not individually identified, or outside the register's population)")
+VERDICTS = ("reproduced exactly", "reproduced within the published rounding", "not reproduced")
+_APPROX = re.compile(r"(about|around|approximately|nearly|almost|some|roughly|~|unos|unas|alrededor de|cerca de|"
+                     r"casi|aproximadamente|etwa|rund|knapp)\s*$")
+_AT_LEAST = re.compile(r"(at least|al menos|por lo menos|como mínimo|mindestens|≥|>=)\s*$")
+_MORE_THAN = re.compile(r"(more than|over|más de|mas de|mehr als|über|>)\s*$")
+
+
+def quote_qualifier(quote: str, value: float) -> str:
+    """The qualifier the quote prints just before the number: "about", "at_least", "more_than" or "exact"."""
+    digits = f"{value:g}"
+    for m in re.finditer(rf"(?<![\d.,]){re.escape(digits)}(?![\d]|[.,]\d)", str(quote)):
+        before = str(quote)[max(0, m.start() - 25):m.start()].lower()
+        for qual, pat in (("about", _APPROX), ("at_least", _AT_LEAST), ("more_than", _MORE_THAN)):
+            if pat.search(before):
+                return qual
+        return "exact"
+    return "exact"
+
+
+def rounding_unit(raw_number: float, kind: str, raw: str = "") -> float:
+    """The unit a published number is rounded to: a percentage to its printed decimals (13 -> 1, 59.1 -> 0.1); a
+    count to its trailing zeros (50 -> 10, 1200 -> 100, 48 -> 1)."""
+    if kind != "count":
+        m = re.search(rf"{re.escape(f'{raw_number:g}').replace('.', '[.,]')}", raw.replace(",", ".")) if raw else None
+        text = m.group(0) if m else f"{raw_number:g}"
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        return 10.0 ** -decimals
+    n, unit = int(round(raw_number)), 1
+    while n and n % (unit * 10) == 0:
+        unit *= 10
+    return float(unit)
+
+
+def verdict(kind: str, published: float, qual: str, unit: float, value: float, of_counts: bool = False) -> str:
+    """One of VERDICTS. Exactly: the certain value equals the published one. Within the published rounding: an
+    approximate number ("about 50") within half its rounding unit; "at least N" / "more than N" up to the next
+    rounding step (N = 20: 21..30); a percentage within half a unit of its printed precision. A share printed as
+    "k of n" is compared exactly. Never a range wider than the published rounding."""
+    if value is None or not np.isfinite(value):
+        return "not reproduced"
+    if abs(value - published) < 1e-9 and qual != "more_than":
+        return "reproduced exactly"
+    if of_counts:
+        return "not reproduced"
+    tol = 1e-9
+    if qual == "at_least":
+        ok = published <= value < published + unit
+    elif qual == "more_than":
+        ok = published < value <= published + unit
+    elif qual == "about" or kind != "count":
+        ok = abs(value - published) <= unit / 2 + tol
     else:
-        head = (f"published below the register's {tol}: the register holds more persons certainly in scope "
-                "(a count published before later deaths were known, a narrower case list, or a different "
-                "date or place of death)")
-    return bool(fits), "; ".join(x for x in (head, r.unknown_note, note) if x)
+        ok = False
+    return "reproduced within the published rounding" if ok else "not reproduced"
+
+
+def rounding_text(kind: str, published: float, qual: str, unit: float, of_counts: bool = False) -> str:
+    """The tolerance a verdict used, as printed in the table."""
+    if of_counts or (kind == "count" and qual == "exact"):
+        return "exact"
+    if qual == "at_least":
+        return f"at least {published:g}: {published:g} to {published + unit - (1 if kind == 'count' else 0):g}"
+    if qual == "more_than":
+        return f"more than {published:g}: up to {published + unit:g}"
+    return f"±{unit / 2:g}"
+
+
+def difference(kind: str, published: float, r: Result) -> tuple[str, str]:
+    """(persons, reasons) that make the difference between a published count and the certain persons: above the
+    certain count, every person possibly in scope and every 'near' one (death dated outside the window after an
+    injury inside it; context 'other'), then the rest as not in the register; below it, the unidentified records
+    counted (the rest: the register holds more persons certainly in scope than the count). Shares: the base persons
+    whose numerator field is unknown."""
+    if kind == "covariate":
+        return "", "a census figure: no persons"
+    if kind == "share":
+        ids = list(r.candidates)
+        if not ids:
+            return "", ("no person's value is unknown: the persons certainly in scope give another share (the "
+                        "publisher's definition, case list or departments differ)")
+        return " ; ".join(c[0] for c in ids), " ; ".join(f"{c[0]}: {c[2]}" for c in ids)
+    k = int(r.value)
+    if published > k:
+        ids = [c for c in r.candidates if c[1] in ("possible", "near")]
+        rest = int(round(published)) - k - len(ids)
+        reasons = [f"{c[0]}: {c[2]}" for c in ids]
+        if rest > 0:
+            reasons.append(f"not in the register: {rest} person(s) the source counts and no register person in or "
+                           "near the scope can stand for")
+        return " ; ".join(c[0] for c in ids), " ; ".join(reasons)
+    ids = [c for c in r.candidates if c[1] == "certain"]
+    reasons = [f"{c[0]}: {c[2]} (counted here; the published count may not include it)" for c in ids]
+    reasons.append(f"the register holds {k - int(round(published))} more person(s) certainly in scope than published")
+    return " ; ".join(c[0] for c in ids), " ; ".join(reasons)
 
 
 def compare(claims: pd.DataFrame, tables: dict, table=CLAIMS) -> pd.DataFrame:
@@ -626,23 +746,33 @@ def compare(claims: pd.DataFrame, tables: dict, table=CLAIMS) -> pd.DataFrame:
             continue
         for q in c.quantities:
             value, qual, raw = published_number(rec.quantity, q.part, q.pick)
+            unit = rounding_unit(value, q.kind, raw)
+            if qual == "exact":
+                qual = quote_qualifier(rec.quote, value)
             if q.of is not None:  # "39 of 49" → percent
                 den, _, den_raw = published_number(rec.quantity, *q.of)
                 value, raw = 100 * value / den, raw if den_raw == raw else f"{raw} of {den_raw}"
             r = q.compute(tables)
-            fits, reason = _reason(q.kind, value, qual, r, c.note)
+            v = verdict(q.kind, value, qual, unit, r.value, q.of is not None)
+            persons, reasons = ("", "") if v != "not reproduced" else difference(q.kind, value, r)
             rows.append({**base, "status": "addressed", "quantity": q.name, "kind": q.kind,
                          "unit": "persons" if q.kind == "count" else "percent", "published_raw": raw,
-                         "published": value, "qualifier": qual, "reproduced": r.value,
+                         "published": value, "qualifier": qual,
+                         "rounding": rounding_text(q.kind, value, qual, unit, q.of is not None),
+                         "reproduced": r.value, "n_certain": r.n_certain, "n_possible": r.n_possible,
                          "ci_low": r.low if q.kind == "share" else np.nan,  # exact (Clopper–Pearson)
                          "ci_high": r.high if q.kind == "share" else np.nan,
                          "range_low": r.bound_low, "range_high": r.bound_high,
-                         "difference": value - r.value, "consistent": fits, "definition": r.definition,
-                         "reason": reason})
-    cols = ["claim_id", "publisher", "published_date", "status", "quantity", "kind", "unit", "published_raw",
-            "published", "qualifier", "reproduced", "ci_low", "ci_high", "range_low", "range_high", "difference",
-            "consistent", "definition", "reason"]
-    return pd.DataFrame(rows).reindex(columns=cols)
+                         "difference": value - r.value, "verdict": v, "difference_persons": persons,
+                         "difference_reasons": reasons, "definition": r.definition,
+                         "reason": "; ".join(x for x in (r.unknown_note, c.note) if x)})
+    return pd.DataFrame(rows).reindex(columns=COLUMNS)
+
+
+COLUMNS = ["claim_id", "publisher", "published_date", "status", "quantity", "kind", "unit", "published_raw",
+           "published", "qualifier", "rounding", "reproduced", "n_certain", "n_possible", "ci_low", "ci_high",
+           "range_low", "range_high", "difference", "verdict", "difference_persons", "difference_reasons",
+           "definition", "reason"]
 
 
 # ---------------------------------------------------------------- notebook 07: addressed rows, recorded numbers, prose
@@ -652,15 +782,15 @@ def fmt_number(x, digits: int = 0) -> str:
 
 
 def fmt_range(r) -> str:
-    """"low–high" of a comparison row: persons certainly .. possibly in scope."""
-    return f"{fmt_number(r.range_low)}–{fmt_number(r.range_high)}"
+    """"k certain, up to u possible" of a comparison row (or "k" when both agree)."""
+    if r.range_low == r.range_high:
+        return fmt_number(r.range_low)
+    return f"{fmt_number(r.range_low)} certain, up to {fmt_number(r.range_high)} possible"
 
 
 def addressed(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of compare() the register could address, with `consistent` as a boolean column."""
-    addr = table[table["status"] == "addressed"].copy()
-    addr["consistent"] = addr["consistent"].astype(bool)
-    return addr
+    """The rows of compare() the register could address."""
+    return table[table["status"] == "addressed"].copy()
 
 
 def addressed_row(addr: pd.DataFrame, claim_id: str, quantity: str) -> pd.Series:
@@ -672,16 +802,25 @@ def addressed_row(addr: pd.DataFrame, claim_id: str, quantity: str) -> pd.Series
 
 
 def record_reproduced(numbers, addr: pd.DataFrame) -> None:
-    """Record each recomputed quantity as <claim_id>.<quantity>: a count with its certain..possible range, a share
-    (percent) with its exact interval (none when undefined) and the range over unknowns in the definition."""
+    """Record each recomputed quantity as <claim_id>.<quantity>: a count of the certain persons with the interval
+    certain..possible (and <claim_id>.<quantity>_possible for the bound), a share (percent) with its exact interval
+    (none when undefined) and the range over unknowns in the definition; the verdict in the definition."""
     for r in addr.itertuples():
         if r.kind == "count":
             numbers.add(f"{r.claim_id}.{r.quantity}", int(r.reproduced), unit="persons",
                         interval=(r.range_low, r.range_high),
                         definition=f"persons certainly in scope ({r.definition}); interval = certainly .. possibly "
-                                   "in scope")
+                                   f"in scope; {r.verdict}")
+            numbers.add(f"{r.claim_id}.{r.quantity}_possible", int(r.n_possible), unit="persons",
+                        definition=f"persons possibly in scope ({r.definition}): the upper bound")
         else:
             numbers.add(f"{r.claim_id}.{r.quantity}", r.reproduced, unit="percent",
                         interval=None if np.isnan(r.ci_low) else (r.ci_low, r.ci_high),
                         definition=f"{r.definition}; interval = exact Clopper-Pearson 95 % "
-                                   f"(range over unknowns {fmt_number(r.range_low, 1)}-{fmt_number(r.range_high, 1)})")
+                                   f"(range over unknowns {fmt_number(r.range_low, 1)}-{fmt_number(r.range_high, 1)}); "
+                                   f"{r.verdict}")
+
+
+def verdict_counts(addr: pd.DataFrame) -> dict:
+    """{verdict: number of recomputed quantities}, every verdict present (zeros included)."""
+    return {v: int((addr["verdict"] == v).sum()) for v in VERDICTS}

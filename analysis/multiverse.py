@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from . import scope as S
 from .io import write_csv_atomic
 from .params import read_yaml
 from .stats import ethnic as E
 from .stats import regression as R
-from .stats.descriptive import read_victims
 from .stats.rates import LIMA, _blank, department_rates, group_rate, rate_ratio
 
 CALLAO = "07"
@@ -47,7 +47,7 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Dimension -> choices, in display order. Order of dimensions = order of the spec ids.
 DEFAULT_GRID = {
     "deaths": ["clash", "all"],                  # which deaths count: clashes with security forces, or every context
-    "undated": ["drop", "keep"],                 # a death with no known date: left out, or counted in
+    "date_policy": ["certain", "possible"],      # count the persons certainly in the window, or possibly in it
     "cutoff": ["2023-01-31", "2023-02-16", "2023-03-31"],  # date of death on or before
     "exclude_event": ["none", "events>=5"],      # drop one mass-casualty event's persons
     "measure": ["selfid", "mothertongue"],       # Indigenous measure (census 2017)
@@ -55,12 +55,12 @@ DEFAULT_GRID = {
     "unknown_units": list(SCENARIOS),            # departments whose status the published figures leave open
     "model": ["poisson", "negbin"],              # rate model of the regional finding
 }
-SELECTION_DIMS = ("deaths", "undated", "cutoff", "exclude_event")
+SELECTION_DIMS = ("deaths", "date_policy", "cutoff", "exclude_event")
 ETHNIC_DIMS = (*SELECTION_DIMS, "measure", "threshold", "unknown_units")
 REGIONAL_DIMS = (*SELECTION_DIMS, "model")
 VALID = {  # closed sets; cutoff (ISO date), threshold (number) and exclude_event (data-dependent) are checked apart
     "deaths": ("clash", "all"),
-    "undated": ("drop", "keep"),
+    "date_policy": S.POLICIES,
     "measure": tuple(sorted(E.MEASURES)),
     "unknown_units": SCENARIOS,
     "model": MODELS,
@@ -157,11 +157,11 @@ class Inputs:
 
 
 def load_inputs(processed_dir=None, supplement_parts: bool = True) -> Inputs:
-    """victims.csv and departments.csv; as notebook 04 does, departments gain the published ethnicity parts it
-    lacks (from data/raw/covariates/ethnicity), which bound the Indigenous share of more departments."""
-    processed = Path(processed_dir) if processed_dir else paths.PROCESSED
-    victims = read_victims(processed / "victims.csv")
-    departments = pd.read_csv(processed / "departments.csv", dtype={"ubigeo_dep": str})
+    """The register's victims and departments (analysis.scope.load_register); as notebook 04 does, departments gain
+    the published ethnicity parts it lacks (from data/raw/covariates/ethnicity), which bound the Indigenous share of
+    more departments."""
+    register = S.load_register(Path(processed_dir) if processed_dir else None)
+    victims, departments = register["victims"], register["departments"]
     if supplement_parts:
         extra = pd.read_csv(paths.RAW / "covariates" / "ethnicity" / "ethnicity_by_department.csv",
                             dtype={"ubigeo_dep": str})
@@ -170,15 +170,17 @@ def load_inputs(processed_dir=None, supplement_parts: bool = True) -> Inputs:
     return Inputs(victims, departments)
 
 
-def without_event(victims: pd.DataFrame, event: str) -> pd.DataFrame:
-    """victims minus the persons of one lethal event ("none": all persons)."""
-    if event == "none":
-        return victims
-    return victims.loc[victims["event_id"].astype(str) != event].copy()
+def contexts_of(deaths: str) -> tuple:
+    return ("clash",) if deaths == "clash" else tuple(ALL_CONTEXTS)
 
 
-def contexts_of(deaths: str) -> list[str]:
-    return ["clash"] if deaths == "clash" else list(ALL_CONTEXTS)
+def scope_of(choice: dict) -> S.Scope:
+    """Who counts under one choice of SELECTION_DIMS, as the suite's one Scope (selected by scope.select): deaths
+    of the chosen contexts dated (date of death) on or before the cut-off, the certain or the possible persons, the
+    chosen event's persons excluded."""
+    event = choice["exclude_event"]
+    return S.Scope(contexts=contexts_of(choice["deaths"]), start=None, end=choice["cutoff"], date_field="death",
+                   policy=choice["date_policy"], exclude_events=() if event == "none" else (event,))
 
 
 # ---- the two findings --------------------------------------------------------------------------------------------
@@ -186,10 +188,8 @@ def contexts_of(deaths: str) -> list[str]:
 def ethnic_estimates(inputs: Inputs, choice: dict, scenarios, alpha: float = ALPHA) -> list[dict]:
     """Death share vs population share of majority-Indigenous departments under one choice of the ETHNIC_DIMS
     other than unknown_units, for each of `scenarios` (one call of ethnic.shares gives all of them)."""
-    res = E.shares(without_event(inputs.victims, choice["exclude_event"]), inputs.departments,
-                   measure=choice["measure"], threshold=float(choice["threshold"]),
-                   contexts=contexts_of(choice["deaths"]), cutoff_date=choice["cutoff"], start_date=None,
-                   keep_undated=choice["undated"] == "keep", alpha=alpha)
+    res = E.shares(inputs.victims, inputs.departments, scope_of(choice), measure=choice["measure"],
+                   threshold=float(choice["threshold"]), alpha=alpha)
     out = []
     for scenario in scenarios:
         row = res["scenarios"].loc[scenario]
@@ -206,11 +206,6 @@ def ethnic_estimates(inputs: Inputs, choice: dict, scenarios, alpha: float = ALP
     return out
 
 
-def ethnic_estimate(inputs: Inputs, choice: dict, alpha: float = ALPHA) -> dict:
-    """The ethnic finding under one full choice of ETHNIC_DIMS."""
-    return ethnic_estimates(inputs, choice, [choice["unknown_units"]], alpha)[0]
-
-
 def regional_estimates(inputs: Inputs, choice: dict, models, alpha: float = ALPHA) -> list[dict]:
     """Rate ratio regions / Lima+Callao under one choice of SELECTION_DIMS, for each of `models`:
 
@@ -218,9 +213,7 @@ def regional_estimates(inputs: Inputs, choice: dict, models, alpha: float = ALPH
     "poisson_clustered": Poisson GLM with a regions indicator, standard errors clustered by lethal event;
     "negbin": negative binomial GLM with the same indicator (Wald interval).
     """
-    rates = department_rates(without_event(inputs.victims, choice["exclude_event"]), inputs.departments,
-                             contexts=contexts_of(choice["deaths"]), cutoff=choice["cutoff"],
-                             keep_undated=choice["undated"] == "keep", alpha=alpha)
+    rates = department_rates(inputs.victims, inputs.departments, scope_of(choice), alpha=alpha)
     table = rates.table
     regions = sorted(set(table["ubigeo_dep"]) - set(CAPITAL))
     reg, cap = group_rate(table, regions, alpha), group_rate(table, CAPITAL, alpha)
@@ -241,11 +234,6 @@ def regional_estimates(inputs: Inputs, choice: dict, models, alpha: float = ALPH
     return out
 
 
-def regional_estimate(inputs: Inputs, choice: dict, alpha: float = ALPHA) -> dict:
-    """The regional finding under one full choice of REGIONAL_DIMS."""
-    return regional_estimates(inputs, choice, [choice["model"]], alpha)[0]
-
-
 def regions_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Department rate table with the indicator `regions` (1 = not Lima or Callao)."""
     data = table.copy()
@@ -259,7 +247,7 @@ def _model_rr(table: pd.DataFrame, rates, model: str, alpha: float) -> dict:
     if data.loc[data["regions"] == 0, "deaths"].sum() == 0:  # no death in Lima+Callao: log RR is infinite
         return {**nan, "note": "no death in Lima+Callao: the model's rate ratio is not finite"}
     if model == "poisson_clustered":
-        persons = rates.selection.persons
+        persons = rates.persons
         persons = persons.loc[~_blank(persons["ubigeo_dep"])]
         coef = R.poisson_glm(data, ["regions"], persons=persons, alpha=alpha).coefficients.set_index("term")
         c = coef.loc["regions"]
@@ -350,7 +338,8 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
 DIMENSION_MEANING = {
     "deaths": "which deaths count: clashes with security forces only, or every context "
               "(blockades, police officer, ...)",
-    "undated": "a death whose date no source gives: left out of the date window, or counted in",
+    "date_policy": "count the persons whose date of death certainly lies on or before the cut-off, or also those "
+                   "whose date interval only possibly does (the possible persons bound the certain count)",
     "cutoff": "deaths on or before this date",
     "exclude_event": "drop every person killed in one mass-casualty event (each event with >= 5 deaths in turn)",
     "measure": "Indigenous measure: ethnic self-identification or mother tongue (census 2017)",

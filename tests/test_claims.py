@@ -1,4 +1,5 @@
-"""analysis.claims: scope counting with unknowns, shares with exact intervals, the claims table against the file."""
+"""analysis.claims: counting through scope.select with unknowns, shares with exact intervals, verdicts, the
+claims table against the file."""
 import math
 
 import pandas as pd
@@ -6,116 +7,129 @@ import pytest
 from scipy import stats
 
 from analysis import claims as C
-from analysis import paths
+from analysis import paths, vocab
+from analysis import scope as S
 from analysis.errors import RawDataError
 
-COLS = ["victim_id", "identified", "age_years", "date_death", "department", "ubigeo_dep", "event_id", "context",
-        "cause", "wound", "count_as_of"]
-# A small register: every filter has a known-in, known-out and unknown case.
+COLS = ["victim_id", "identified", "age_years", "date_injury_min", "date_injury_max", "date_death_min",
+        "date_death_max", "department", "ubigeo_dep", "event_id", "context", "cause", "wound"]
+# A small register with date intervals (as analysis/intervals.py writes them): every filter has a known-in,
+# known-out and unknown case.
 ROWS = [
-    # id     ident   age   date          dep        code  event  context           cause                 wound     as_of
-    ("V1", "True", "15", "2023-01-09", "Puno", "21", "E07", "clash", "firearm_projectile", "thorax", ""),
-    ("V2", "True", "30", "2023-01-09", "Puno", "21", "E07", "clash", "firearm_projectile", "head", ""),
-    ("V3", "True", "", "", "Puno", "21", "E07", "clash", "unknown", "unknown", ""),       # undated, event E07
-    ("V4", "True", "22", "2023-01-12", "Puno", "21", "E07", "clash", "pellets", "back", ""),
-    ("V5", "True", "40", "2023-01-10", "Puno", "21", "E07", "police_officer", "other", "unknown", ""),
-    ("V6", "True", "19", "2022-12-15", "Ayacucho", "05", "E05", "clash", "firearm_projectile", "abdomen", ""),
-    ("V7", "True", "", "2022-12-20", "Cusco", "08", "", "blockade", "traffic_accident", "not_applicable", ""),
-    ("V8", "True", "55", "", "", "", "", "unknown", "unknown", "unknown", ""),               # knows nothing
-    ("U-C0001-1", "False", "", "", "", "", "", "clash", "unknown", "unknown", "2023-01-20"),  # count as of 20 Jan
+    # id   ident  age  injury min/max             death min/max             dep  code event context cause wound
+    ("V1", True, 15, "2023-01-09", "2023-01-09", "2023-01-09", "2023-01-09", "Puno", "21", "E07", "clash",
+     "firearm_projectile", "thorax"),
+    ("V2", True, 30, "2023-01-09", "2023-01-09", "2023-01-09", "2023-01-09", "Puno", "21", "E07", "clash",
+     "firearm_projectile", "head"),
+    ("V3", True, None, "2023-01-09", "2023-01-10", "2023-01-09", None, "Puno", "21", "E07", "clash", "unknown",
+     "unknown"),                                                      # death on or after 9 Jan, no upper bound
+    ("V4", True, 22, "2023-01-09", "2023-01-09", "2023-01-12", "2023-01-12", "Puno", "21", "E07", "clash", "pellets",
+     "back"),                                                         # shot 9 Jan, died 12 Jan
+    ("V5", True, 40, "2023-01-10", "2023-01-10", "2023-01-10", "2023-01-10", "Puno", "21", "E07", "police_officer",
+     "other", "unknown"),
+    ("V6", True, 19, "2022-12-15", "2022-12-15", "2022-12-15", "2022-12-15", "Ayacucho", "05", "E05", "clash",
+     "firearm_projectile", "abdomen"),
+    ("V7", True, None, "2022-12-20", "2022-12-20", "2022-12-20", "2022-12-20", "Cusco", "08", None, "blockade",
+     "traffic_accident", "not_applicable"),
+    ("V8", True, 55, None, None, None, None, None, None, None, "unknown", "unknown", "unknown"),  # knows nothing
+    ("V9", True, 33, "2023-01-05", "2023-01-05", "2023-01-05", "2023-01-05", "Lima", "15", None, "other", "beating",
+     "head"),
+    ("U-C0001-1", False, None, None, None, None, "2023-01-20", None, None, None, "clash", "unknown", "unknown"),
 ]
-EVENTS = pd.DataFrame({"event_id": ["E05", "E07"], "date_start": ["2022-12-15", "2023-01-09"],
-                       "date_end": ["2022-12-21", "2023-01-12"]})
 
 
 @pytest.fixture
 def reg():
-    return pd.DataFrame(ROWS, columns=COLS)
+    v = pd.DataFrame(ROWS, columns=COLS)
+    v["age_years"] = v["age_years"].astype("Int64")
+    return v
 
 
 def _tables(reg):
-    return {"victims": reg, "events": EVENTS}
+    return {"victims": reg}
 
 
-# ---------------------------------------------------------------- dates and three-valued filters
-def test_death_window_uses_event_start_and_count_as_of(reg):
-    w = C.death_window(reg, EVENTS).set_axis(reg["victim_id"])
-    assert w.loc["V3", "earliest"] == pd.Timestamp("2023-01-09") and pd.isna(w.loc["V3", "latest"])
-    assert pd.isna(w.loc["U-C0001-1", "earliest"]) and w.loc["U-C0001-1", "latest"] == pd.Timestamp("2023-01-20")
-    assert w.loc["V1", "earliest"] == w.loc["V1", "latest"] == pd.Timestamp("2023-01-09")
-    assert w.loc["V8"].isna().all()
+# ---------------------------------------------------------------- who counts: scope.select + attributes
+def test_definition_is_a_scope_on_the_death_date():
+    sc = C.Definition(contexts=("clash",), start="2022-12-07", cutoff="2023-01-10").scope()
+    assert (sc.contexts, sc.start, sc.end, sc.date_field, sc.policy) == (("clash",), "2022-12-07", "2023-01-10",
+                                                                         "death", "certain")
+    assert set(C.Definition().scope().contexts) == set(vocab.CONTEXT)  # no context given: every context
 
 
 def test_count_separates_certain_from_possible(reg):
-    # civilians in clashes to 10 Jan: V1, V2, V6 certain; V3 (undated, E07 started 9 Jan), V8 (no context or date)
-    # and U-C0001-1 (died by 20 Jan, maybe before 10 Jan) possible; V4 died 12 Jan: out.
-    r = C.count(reg, C.Scope(contexts=("clash",), cutoff="2023-01-10"), EVENTS)
-    assert (r.value, r.low, r.high) == (3, 3, 6)
-    assert "3 with unknown date" in r.unknown_note and "1 with unknown context" in r.unknown_note
-    # a cut-off after the count's as-of date makes the unidentified record certain
-    r = C.count(reg, C.Scope(contexts=("clash",), cutoff="2023-01-31"), EVENTS)
+    # civilians in clashes to 10 Jan: V1, V2, V6 certain; V3 (died on or after 9 Jan), V8 (no context or date) and
+    # U-C0001-1 (died by 20 Jan) possible; V4 died 12 Jan: out
+    r = C.count(reg, C.Definition(contexts=("clash",), cutoff="2023-01-10"))
+    assert (r.value, r.low, r.high, r.n_certain, r.n_possible) == (3, 3, 6, 3, 6)
+    assert "3 possibly inside the window" in r.unknown_note and "1 context unknown" in r.unknown_note
+    # a cut-off after the record's latest date makes the unidentified record certain
+    r = C.count(reg, C.Definition(contexts=("clash",), cutoff="2023-01-31"))
     assert (r.value, r.high) == (5, 7)
 
 
 def test_count_on_one_day_and_event(reg):
-    # Juliaca (E07) on 9 Jan: V1, V2 certain; V3 (E07, undated) possible; V8 and U (event unknown, undated) possible
-    r = C.count(reg, C.Scope(contexts=("clash",), start="2023-01-09", cutoff="2023-01-09", events=("E07",)), EVENTS)
+    # Juliaca (E07) on 9 Jan: V1, V2 certain; V3 (E07, death on or after 9 Jan) possible; V8 and U (event unknown)
+    r = C.count(reg, C.Definition(contexts=("clash",), start="2023-01-09", cutoff="2023-01-09", events=("E07",)))
     assert (r.value, r.high) == (2, 5)
-    # without the events table V3's earliest date is open: still possible, same bounds
-    assert C.count(reg, C.Scope(contexts=("clash",), start="2023-01-09", cutoff="2023-01-09",
-                                events=("E07",))).high == 5
+    cand = {vid: (status, why) for vid, status, why in r.candidates}
+    assert cand["V3"] == ("possible", "possibly inside the window (date of death on or after 2023-01-09)")
+    assert cand["U-C0001-1"][0] == "possible" and cand["U-C0001-1"][1].startswith("unidentified; possibly inside")
+    assert "event unknown" in cand["U-C0001-1"][1]
+    # V4 was shot on 9 Jan (inside) and died on 12 Jan (outside): near, with the reason
+    assert cand["V4"] == ("near", "dated outside the window (died 2023-01-12; injured 2023-01-09, inside it)")
+    assert "V6" not in cand and "V1" not in cand
 
 
 def test_count_minors_and_wound_sites(reg):
-    r = C.count(reg, C.Scope(age=(0, 17)))
+    r = C.count(reg, C.Definition(age=(0, 17)))
     assert (r.value, r.high) == (1, 4)  # V1 known 15; V3, V7, U unknown age
-    torso = C.count(reg, C.Scope(contexts=("clash",), causes=("firearm_projectile",), wounds=("thorax", "abdomen")))
+    torso = C.count(reg, C.Definition(contexts=("clash",), causes=("firearm_projectile",),
+                                      wounds=("thorax", "abdomen")))
     assert (torso.value, torso.high) == (2, 5)  # V1, V6; V3, U and V8 (unknown context too) possible
     # not_applicable is a known non-site: the blockade death V7 is never a possible torso wound
-    assert C.count(reg, C.Scope(wounds=("thorax", "abdomen"))).high == 6  # V1, V6 + unknown V3, V5, V8, U
+    assert C.count(reg, C.Definition(wounds=("thorax", "abdomen"))).high == 6  # V1, V6 + unknown V3, V5, V8, U
 
 
 def test_share_exact_interval_and_bounds(reg):
-    base = C.Scope(contexts=("clash",), cutoff="2023-01-31")
-    r = C.share(reg, base, C.Scope(causes=("firearm_projectile",)), EVENTS)
-    # certain base: V1, V2, V4, V6, U (V3 undated: only possibly before 31 Jan); known cause: V1, V2, V4, V6
+    base = C.Definition(contexts=("clash",), cutoff="2023-01-31")
+    r = C.share(reg, base, C.Definition(causes=("firearm_projectile",)))
+    # certain base: V1, V2, V4, V6, U (V3 only possibly before 31 Jan); known cause: V1, V2, V4, V6
     # → 3 firearm of 4 known; U unknown
     ci = stats.binomtest(3, 4).proportion_ci(method="exact")
     assert r.value == pytest.approx(75.0)
     assert (r.low, r.high) == (pytest.approx(100 * ci.low), pytest.approx(100 * ci.high))
     assert (r.bound_low, r.bound_high) == (pytest.approx(60.0), pytest.approx(80.0))
     assert r.unknown_note == "1 of 5 with unknown cause"
+    assert (r.n_certain, r.n_possible) == (3, 4) and [c[0] for c in r.candidates] == ["U-C0001-1"]
 
 
-def _reference_count(reg, scope, events):
-    """Independent row-by-row reading of a scope: (certain, possible) persons."""
-    starts = dict(zip(events["event_id"], events["date_start"]))
+def _reference_count(reg, d):
+    """Independent row-by-row reading of a definition over the date intervals: (certain, possible) persons."""
     certain = possible = 0
     for p in reg.to_dict("records"):
         verdicts = []
+
         def member(v, allowed):
-            return None if v in ("", "unknown") else v in allowed
-        if scope.contexts:
-            verdicts.append(member(p["context"], scope.contexts))
-        if scope.departments:
-            verdicts.append(member(p["department"], scope.departments))
-        if scope.events:
-            verdicts.append(member(p["event_id"], scope.events))
-        if scope.causes:
-            verdicts.append(member(p["cause"], scope.causes))
-        if scope.wounds:
-            verdicts.append(member(p["wound"], scope.wounds))
-        if scope.age:
-            verdicts.append(None if p["age_years"] == "" else scope.age[0] <= int(p["age_years"]) <= scope.age[1])
-        if scope.start or scope.cutoff:
-            lo = p["date_death"] or starts.get(p["event_id"], "")
-            hi = p["date_death"] or p["count_as_of"]
-            v = True
-            if scope.start:
-                v = False if hi and hi < scope.start else (v if lo and lo >= scope.start else None)
-            if scope.cutoff and v is not False:
-                v = False if lo and lo > scope.cutoff else (v if hi and hi <= scope.cutoff else None)
-            verdicts.append(v)
+            return None if not isinstance(v, str) or v in ("", "unknown") else v in allowed
+        if d.contexts:
+            verdicts.append(member(p["context"], d.contexts))
+        if d.departments:
+            verdicts.append(member(p["department"], d.departments))
+        if d.events:
+            verdicts.append(member(p["event_id"], d.events))
+        if d.causes:
+            verdicts.append(member(p["cause"], d.causes))
+        if d.wounds:
+            verdicts.append(member(p["wound"], d.wounds))
+        if d.age:
+            verdicts.append(None if pd.isna(p["age_years"]) else d.age[0] <= p["age_years"] <= d.age[1])
+        lo, hi = (x if isinstance(x, str) else None for x in (p["date_death_min"], p["date_death_max"]))
+        inside = (d.start is None or (lo is not None and lo >= d.start)) and \
+                 (d.cutoff is None or (hi is not None and hi <= d.cutoff))
+        overlap = (d.start is None or hi is None or hi >= d.start) and (d.cutoff is None or lo is None or
+                                                                        lo <= d.cutoff)
+        verdicts.append(True if inside else None if overlap else False)
         certain += all(v is True for v in verdicts)
         possible += all(v is not False for v in verdicts)
     return certain, possible
@@ -127,7 +141,7 @@ def test_every_count_quantity_matches_reference_on_synthetic_register(reg):
         for q in claim.quantities:
             if isinstance(q.compute, C.CountOf):
                 r = q.compute(_tables(reg))
-                assert (r.value, r.high) == _reference_count(reg, q.compute.scope, EVENTS), (claim.claim_id, q.name)
+                assert (r.value, r.high) == _reference_count(reg, q.compute.scope), (claim.claim_id, q.name)
                 n += 1
     assert n > 50
 
@@ -135,18 +149,20 @@ def test_every_count_quantity_matches_reference_on_synthetic_register(reg):
 def test_named_claims_on_synthetic_register(reg):
     by = {c.claim_id: {q.name: q for q in c.quantities} for c in C.CLAIMS}
     t = _tables(reg)
-    # AI-F-10: Juliaca on 9 Jan: V1, V2 certain; V3, V8, U possible
-    r = by["AI-F-10"]["juliaca_deaths_9jan"].compute(t)
+    r = by["AI-F-10"]["juliaca_deaths_9jan"].compute(t)  # Juliaca on 9 Jan: V1, V2 certain; V3, V8, U possible
     assert (r.value, r.high) == (2, 5)
-    # AI-F-06 police officers to 16 Feb: V5; V8 (unknown context, undated) possible
-    r = by["AI-F-06"]["police_deaths"].compute(t)
+    r = by["AI-F-06"]["police_deaths"].compute(t)  # police officers to 16 Feb: V5; V8 (unknown context) possible
     assert (r.value, r.high) == (1, 2)
-    # MP-05 minors in clashes to 31 Mar: V1 (15); V3 and U unknown age; V8 unknown context, age 55 → out
-    r = by["MP-05"]["minors_killed"].compute(t)
+    r = by["MP-05"]["minors_killed"].compute(t)  # V1 (15); V3 and U unknown age; V8 unknown context, age 55 → out
     assert (r.value, r.high) == (1, 3)
-    # HRW-04 gunshot share to 28 Feb: certain clash base V1 V2 V4 V6 U; firearm V1 V2 V6 of known 4
-    r = by["HRW-04"]["gunshot_share"].compute(t)
+    r = by["HRW-04"]["gunshot_share"].compute(t)  # certain clash base V1 V2 V4 V6 U; firearm V1 V2 V6 of known 4
     assert r.value == pytest.approx(75.0)
+
+
+def test_other_context_is_a_near_candidate(reg):
+    r = C.count(reg, C.Definition(contexts=("clash",), start="2023-01-01", cutoff="2023-01-31"))
+    assert ("V9", "near", "different context (other)") in r.candidates
+    assert not any(c[0] == "V7" for c in r.candidates)  # a blockade death is a published category of its own
 
 
 # ---------------------------------------------------------------- the claims file and the table
@@ -187,7 +203,7 @@ def test_unknown_missing_or_duplicate_ids_are_errors(claims):
 
 
 def test_quantity_pointing_at_missing_number_names_row_and_field(claims):
-    bad = tuple(C.Claim(c.claim_id, (C.Quantity("x", 9, C.CountOf(C.Scope()), "count"),), c.note)
+    bad = tuple(C.Claim(c.claim_id, (C.Quantity("x", 9, C.CountOf(C.Definition()), "count"),), c.note)
                 if c.claim_id == "AI-F-06" else c for c in C.CLAIMS)
     row = int(claims.index[claims["claim_id"] == "AI-F-06"][0]) + 2
     with pytest.raises(RawDataError, match=f"row {row}, field 'quantity'"):
@@ -203,41 +219,89 @@ def test_read_claims_rejects_duplicate_id(tmp_path):
 
 @pytest.mark.skipif(not (paths.PROCESSED / "victims.csv").exists(), reason="processed register absent")
 def test_compare_on_processed_tables(claims):
-    t = {"victims": pd.read_csv(paths.PROCESSED / "victims.csv", dtype=str, keep_default_na=False),
-         "events": pd.read_csv(paths.PROCESSED / "events.csv", dtype=str, keep_default_na=False),
-         "departments": pd.read_csv(paths.PROCESSED / "departments.csv", dtype={"ubigeo_dep": str})}
+    t = S.load_register()
     out = C.compare(claims, t)
     assert list(dict.fromkeys(out["claim_id"])) == list(claims["claim_id"])
     not_addr = out[out["status"] == "not_addressed"]
     assert not_addr["claim_id"].is_unique and not_addr["quantity"].isna().all()
     addr = out[out["status"] == "addressed"]
-    assert (addr["reason"].str.len() > 0).all()
-    assert (addr["consistent"] == addr["reason"].str.startswith("consistent")).all()
+    assert set(addr["verdict"]) <= set(C.VERDICTS) and "consistent" not in out.columns
     counts = addr[addr["kind"] == "count"]
-    assert (counts["range_low"] <= counts["range_high"]).all()
-    assert ((counts["reproduced"] % 1) == 0).all()
+    assert (counts["n_certain"] <= counts["n_possible"]).all()
+    assert (counts["reproduced"] == counts["n_certain"]).all() and ((counts["reproduced"] % 1) == 0).all()
+    exact = counts[counts["verdict"] == "reproduced exactly"]
+    assert (exact["published"] == exact["n_certain"]).all()
+    # a "not reproduced" count lists the persons that make the difference (or says none of the register can)
+    bad = counts[counts["verdict"] == "not reproduced"]
+    assert (bad["difference_reasons"].str.len() > 0).all()
+    ids = set(t["victims"]["victim_id"])
+    for r in bad.itertuples():
+        listed = [p for p in str(r.difference_persons).split(" ; ") if p and p != "nan"]
+        assert set(listed) <= ids
+        for p in listed:
+            assert f"{p}: " in r.difference_reasons
+        if r.published > r.n_possible:  # even every possible person falls short: the rest is named as such
+            assert "not in the register" in r.difference_reasons or any(
+                "dated outside" in x or "different context" in x for x in r.difference_reasons.split(" ; "))
+    ok = addr[addr["verdict"] != "not reproduced"]
+    assert (ok["difference_persons"].fillna("") == "").all()
     # the published value is the number printed in the file
     row = addr[(addr["claim_id"] == "DP-13") & (addr["quantity"] == "clash_deaths")].iloc[0]
     assert (row["published_raw"], row["published"]) == ("48 -> 49", 49.0)
     assert row["difference"] == row["published"] - row["reproduced"]
-    # the Amnesty death share is notebook 04's known-only scenario
+    # the Amnesty death share is notebook 04's known-only scenario over the certain clash deaths
     from analysis.stats import ethnic
-    sc = ethnic.shares(t["victims"], t["departments"], contexts=("clash",), cutoff_date="2023-02-16",
-                       start_date="2022-12-07")["scenarios"].loc["known_only"]
+    scope = S.Scope(contexts=("clash",), start="2022-12-07", end="2023-02-16", date_field="death")
+    sc = ethnic.shares(t["victims"], t["departments"], scope)["scenarios"].loc["known_only"]
     a = addr[(addr["claim_id"] == "AI-F-01") & (addr["quantity"] == "death_share")].iloc[0]
     assert math.isclose(a["reproduced"], 100 * sc["death_share"])
     assert math.isclose(a["ci_low"], 100 * sc["death_share_low"])
 
 
-def test_reason_rules():
-    r = C.Result(38, 38, 50, 38, 50, "12 with unknown date", "x")
-    assert C._reason("count", 48, "exact", r, "rule")[0] is True
-    fits, text = C._reason("count", 66, "exact", r, "soldiers rule")
-    assert not fits and text.startswith("published above") and text.endswith("12 with unknown date; soldiers rule")
-    assert C._reason("count", 30, "exact", r, "")[1].startswith("published below")
-    assert C._reason("count", 60, "more_than", r, "")[0] is False and C._reason("count", 45, "at_least", r, "")[0]
-    s = C.Result(84.2, 68.7, 94.0, 84.2, 84.2, "", "x")  # a share: the exact interval counts
-    assert C._reason("share", 79.6, "exact", s, "")[0] and not C._reason("share", 60.0, "exact", s, "")[0]
+@pytest.mark.parametrize("kind, published, qual, unit, value, expected", [
+    ("count", 48, "exact", 1, 48, "reproduced exactly"),
+    ("count", 48, "exact", 1, 47, "not reproduced"),
+    ("count", 50, "about", 10, 48, "reproduced within the published rounding"),   # "about 50"
+    ("count", 50, "about", 10, 44, "not reproduced"),
+    ("count", 20, "more_than", 10, 22, "reproduced within the published rounding"),  # "más de 20"
+    ("count", 20, "more_than", 10, 20, "not reproduced"),
+    ("count", 20, "more_than", 10, 35, "not reproduced"),  # a range wider than the rounding is not a reproduction
+    ("count", 30, "at_least", 10, 39, "reproduced within the published rounding"),
+    ("count", 21, "at_least", 1, 24, "not reproduced"),
+    ("share", 88, "exact", 1, 87.5, "reproduced within the published rounding"),  # 88 % printed to the unit
+    ("share", 88, "exact", 1, 87.4, "not reproduced"),
+    ("share", 59.1, "exact", 0.1, 59.14, "reproduced within the published rounding"),
+    ("share", 80, "exact", 1, float("nan"), "not reproduced"),
+])
+def test_verdicts(kind, published, qual, unit, value, expected):
+    assert C.verdict(kind, published, qual, unit, value) == expected
+
+
+def test_verdict_of_a_k_of_n_share_is_exact_only():
+    assert C.verdict("share", 100 * 39 / 49, "exact", 1, 100 * 39 / 49, of_counts=True) == "reproduced exactly"
+    assert C.verdict("share", 100 * 39 / 49, "exact", 1, 79.7, of_counts=True) == "not reproduced"
+
+
+def test_rounding_unit_and_quote_qualifier_on_real_strings(claims):
+    assert [C.rounding_unit(x, "count") for x in (50, 1200, 48, 0)] == [10, 100, 1, 1]
+    assert C.rounding_unit(59.1, "share", "59.1%") == pytest.approx(0.1)
+    assert C.rounding_unit(13, "share", "13") == 1
+    quote = claims.set_index("claim_id")["quote"]
+    assert C.quote_qualifier(quote["HRW-01"], 21) == "at_least"        # "at least 21 killings"
+    assert C.quote_qualifier(quote["AI-W-01"], 1) == "exact"           # "one policeman", not the "1" of "1,400"
+    assert C.quote_qualifier(quote["AI-W-01"], 50) == "exact"
+    assert C.quote_qualifier("murieron más de 20 personas", 20) == "more_than"
+    assert C.quote_qualifier("about 50 people", 50) == "about"
+
+
+def test_difference_lists_persons_and_the_rest(reg):
+    r = C.count(reg, C.Definition(contexts=("clash",), start="2023-01-09", cutoff="2023-01-09", events=("E07",)))
+    persons, reasons = C.difference("count", 7, r)  # 2 certain, 3 possible, 1 near: 1 not in the register
+    assert persons.split(" ; ") == ["V3", "V4", "V8", "U-C0001-1"]
+    assert reasons.endswith("not in the register: 1 person(s) the source counts and no register person in or near "
+                            "the scope can stand for")
+    persons, reasons = C.difference("count", 1, r)  # published below the 2 certain
+    assert persons == "" and reasons == "the register holds 1 more person(s) certainly in scope than published"
 
 
 # ---------------------------------------------------------------- notebook 07 helpers moved into the package
@@ -251,8 +315,9 @@ def _comparison():
         "kind": ["count", "share", "share", None],
         "reproduced": [38.0, 84.21, nan, nan], "ci_low": [nan, 68.75, nan, nan], "ci_high": [nan, 93.98, nan, nan],
         "range_low": [38.0, 80.0, nan, nan], "range_high": [50.0, 86.5, nan, nan],
-        "consistent": [True, False, False, nan], "definition": ["civilians in clashes to 2023-03-06", "gunshot share",
-                                                                "children share", None],
+        "n_certain": [38.0, 32.0, nan, nan], "n_possible": [50.0, 35.0, nan, nan],
+        "verdict": ["not reproduced", "reproduced within the published rounding", "not reproduced", nan],
+        "definition": ["civilians in clashes to 2023-03-06", "gunshot share", "children share", None],
     })
 
 
@@ -260,13 +325,15 @@ def test_prose_number_formats():
     assert C.fmt_number(38.0) == "38" and C.fmt_number(84.2149, 1) == "84.2" and C.fmt_number(2.5) == "2"
     assert C.fmt_number(None) == C.fmt_number(float("nan"), 1) == "n/a"
     r = C.addressed_row(C.addressed(_comparison()), "DP-09", "clash_deaths")
-    assert C.fmt_range(r) == "38–50"
+    assert C.fmt_range(r) == "38 certain, up to 50 possible"
+    assert C.fmt_range(r.copy().replace({50.0: 38.0})) == "38"
 
 
 def test_addressed_rows_and_lookup():
     addr = C.addressed(_comparison())
     assert addr["claim_id"].tolist() == ["DP-09", "HRW-04", "HRW-04"]
-    assert addr["consistent"].dtype == bool and addr["consistent"].tolist() == [True, False, False]
+    assert C.verdict_counts(addr) == {"reproduced exactly": 0, "reproduced within the published rounding": 1,
+                                      "not reproduced": 2}
     assert C.addressed_row(addr, "HRW-04", "gunshot_share")["reproduced"] == 84.21
     with pytest.raises(KeyError, match=r"AI-F-09.deaths: 0 rows"):
         C.addressed_row(addr, "AI-F-09", "deaths")
@@ -279,13 +346,15 @@ def test_record_reproduced_counts_and_shares():
 
     n = Numbers("claims")
     C.record_reproduced(n, C.addressed(_comparison()))
-    assert sorted(n.entries) == ["claims.DP-09.clash_deaths", "claims.HRW-04.children", "claims.HRW-04.gunshot_share"]
+    assert sorted(n.entries) == ["claims.DP-09.clash_deaths", "claims.DP-09.clash_deaths_possible",
+                                 "claims.HRW-04.children", "claims.HRW-04.gunshot_share"]
+    assert n.entries["claims.DP-09.clash_deaths_possible"]["value"] == 50
     count = n.entries["claims.DP-09.clash_deaths"]
     assert (count["value"], count["unit"], count["interval"]) == (38, "persons", [38.0, 50.0])
     assert isinstance(count["value"], int) and "civilians in clashes to 2023-03-06" in count["definition"]
     share = n.entries["claims.HRW-04.gunshot_share"]
     assert (share["value"], share["unit"], share["interval"]) == (84.21, "percent", [68.75, 93.98])
-    assert share["definition"].endswith("(range over unknowns 80.0-86.5)")
+    assert share["definition"].endswith("(range over unknowns 80.0-86.5); reproduced within the published rounding")
     undefined = n.entries["claims.HRW-04.children"]  # no interval when the share is undefined, value null
     assert undefined["value"] is None and "interval" not in undefined
-    assert undefined["definition"].endswith("(range over unknowns n/a-n/a)")
+    assert undefined["definition"].endswith("(range over unknowns n/a-n/a); not reproduced")

@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis import paths
+from analysis import scope as S
 from analysis.command import emergency, labels, repetition, tables, tally, timeline
-from analysis.command.deaths import death_frame, read_victims, select
-from analysis.errors import RawDataError
+from analysis.command.deaths import counts, death_frame, scope_frames
 from analysis.stats.exact import poisson_ci
 
 D = dt.date
@@ -21,9 +22,16 @@ def tenure(role, person, s_lo, s_hi, e_lo=None, e_hi=None):
 
 
 def deaths(rows):
-    return pd.DataFrame([{"victim_id": f"V{i:03d}", "day": r[0], "department": r[1], "province": r[2] if len(r) > 2
-                          else "", "district": "", "event_id": r[3] if len(r) > 3 else "", "context": "clash",
-                          "force": r[4] if len(r) > 4 else "police"} for i, r in enumerate(rows)])
+    """death_frame-like rows; a row's first item is a day or an (lo, hi) interval."""
+    out = []
+    for i, r in enumerate(rows):
+        lo, hi = r[0] if isinstance(r[0], tuple) else (r[0], r[0])
+        out.append({"victim_id": f"V{i:03d}", "lo": lo, "hi": hi, "day": lo if lo == hi else None,
+                    "department": r[1], "province": r[2] if len(r) > 2 else "", "district": "",
+                    "event_id": r[3] if len(r) > 3 else "", "context": "clash",
+                    "force": r[4] if len(r) > 4 else "police",
+                    "in_scope": "certain"})
+    return pd.DataFrame(out)
 
 
 def test_boundary_day_belongs_to_the_successor():
@@ -124,7 +132,8 @@ def test_observed_counts_use_region_and_seen_dates():
     obs = pd.DataFrame([{"role": "Head Puno", "person": "P", "region": "Puno", "date_raw": "2023-01",
                          "points": ((D(2023, 1, 1), D(2023, 1, 31)),), "row": 9}])
     d = deaths([(D(2023, 1, 9), "Puno"), (D(2023, 1, 31), "Puno"), (D(2023, 2, 1), "Puno"), (D(2023, 1, 9), "Cusco")])
-    assert tally.observed_counts(obs, d).deaths_on_seen_dates.tolist() == [2]
+    out = tally.observed_counts(obs, d)
+    assert out.deaths_on_seen_dates_min.tolist() == out.deaths_on_seen_dates_max.tolist() == [2]
 
 
 # ---- repetition --------------------------------------------------------------------------------------
@@ -139,6 +148,20 @@ def test_lethal_events_grouping():
     ev = synthetic_events()
     assert ev.event_key.tolist() == ["E1", "Cusco 2023-01-04", "E2", "Puno 2023-02-20"]
     assert ev.deaths.tolist() == [2, 1, 2, 1] and ev.date.iloc[2] == D(2023, 1, 11)  # earliest death of E2
+    assert ev.label.tolist() == ev.event_key.tolist()  # no labels given: the key
+
+
+def test_lethal_event_dates_from_intervals():
+    d = deaths([((D(2023, 1, 9), D(2023, 1, 10)), "Puno", "", "E7"), ((D(2023, 1, 10), D(2023, 1, 12)), "Puno", "",
+                                                                      "E7"),
+                ((D(2023, 1, 20), D(2023, 1, 21)), "Ica"), ((None, D(2023, 1, 2)), "Ica")])
+    ev = repetition.lethal_events(d, {"E7": "Juliaca"})
+    # E7's first death happened within [9 Jan, 10 Jan]; a death without a lower bound is in no event
+    assert ev[["event_key", "label", "date", "date_latest", "deaths"]].values.tolist() == [
+        ["E7", "Juliaca", D(2023, 1, 9), D(2023, 1, 10), 2],
+        ["Ica 2023-01-20", "Ica 2023-01-20", D(2023, 1, 20), D(2023, 1, 21), 1]]
+    (m,) = repetition.mass_followups(ev, 2, D(2023, 3, 31), 30)
+    assert (m["label"], m["days_to_next"], m["next_event_label"]) == ("Juliaca", 10, "Ica 2023-01-20")  # from 10 Jan
 
 
 def test_follow_up_on_synthetic_series():
@@ -174,38 +197,126 @@ def test_rate_without_days_is_nan():
     assert all(math.isnan(x) for x in repetition.rate_ratio(0, 10, 0, 10))
 
 
-# ---- victims reader ------------------------------------------------------------------------------------
-COLS = "victim_id,date_injury,date_death,ubigeo_dep,department,province,event_id,context,force\n"
+# ---- the persons of a scope -----------------------------------------------------------------------------
+def register_rows(rows):
+    """Register-like rows: (id, context, injury_min, injury_max, death_min, death_max, event, department)."""
+    cols = ["victim_id", "context", "date_injury_min", "date_injury_max", "date_death_min", "date_death_max",
+            "event_id", "department"]
+    v = pd.DataFrame([dict(zip(cols, r)) for r in rows], columns=cols)
+    for c in cols[2:6]:
+        v[c] = v[c].replace("", None)
+    return v.assign(province="", district="", force="police")
 
 
-def test_read_victims_rejects_bad_date_and_force(tmp_path):
-    p = tmp_path / "victims.csv"
-    p.write_text(COLS + "V001,,2023-01-09,21,Puno,San Román,E07,clash,police\nV002,,09/01/2023,21,Puno,,,clash,police\n")
-    with pytest.raises(RawDataError) as err:
-        read_victims(p)
-    assert (err.value.row, err.value.field) == (3, "date_death")
-    p.write_text(COLS + "V001,,2023-01-09,21,Puno,San Román,E07,clash,navy\n")
-    with pytest.raises(RawDataError) as err:
-        read_victims(p)
-    assert (err.value.row, err.value.field) == (2, "force")
-    p.write_text("victim_id,date_death\nV1,\n")
-    with pytest.raises(RawDataError) as err:
-        read_victims(p)
-    assert err.value.field == "date_injury"
+V = register_rows([
+    ("V1", "clash", "2023-01-09", "2023-01-09", "2023-01-09", "2023-01-09", "E07", "Puno"),
+    ("V2", "clash", "2023-01-09", "2023-01-10", "2023-01-09", "", "E07", "Puno"),            # death unbounded above
+    ("V3", "blockade", "2023-01-09", "2023-01-09", "2023-01-09", "2023-01-09", "", "Puno"),
+    ("V4", "clash", "2023-05-01", "2023-05-01", "2023-05-01", "2023-05-01", "", "Puno"),      # after the window
+    ("V5", "clash", "2023-01-11", "2023-01-11", "2023-03-21", "2023-03-21", "E08", "Cusco"),  # shot 11 Jan, died 21 Mar
+    ("V6", "clash", "2023-03-30", "2023-04-02", "2023-03-30", "2023-04-02", "", "Lima"),      # straddles the end
+    ("V7", "clash", "", "", "", "", "", ""),                                                  # no bound at all
+])
 
 
-def test_select_counts_every_exclusion(tmp_path):
-    p = tmp_path / "victims.csv"
-    p.write_text(COLS + "V1,,2023-01-09,21,Puno,,,clash,police\nV2,,,21,Puno,,,clash,police\n"
-                 "V3,,2023-01-09,21,Puno,,,blockade,not_applicable\nV4,,2023-05-01,21,Puno,,,clash,police\n"
-                 "V5,2023-01-11,2023-03-21,08,Cusco,Cusco,E08,clash,police\n")
-    v = death_frame(read_victims(p))
-    inside, n = select(v, ["clash"], D(2022, 12, 7), D(2023, 3, 31))
-    assert inside.victim_id.tolist() == ["V1", "V5"]
-    assert n == {"all": 5, "other_context": 1, "in_context": 4, "date_unknown": 1, "outside_window": 1,
-                 "in_window": 2}
-    by_injury = death_frame(read_victims(p), "date_injury")
-    assert by_injury.set_index("victim_id").loc["V5", "day"] == D(2023, 1, 11)
+def test_scope_frames_count_certain_and_bound_with_possible():
+    sc = S.Scope(contexts=("clash",), start="2022-12-07", end="2023-03-31", date_field="injury")
+    counted, maybe, sel = scope_frames(V, sc)
+    assert counted.victim_id.tolist() == ["V1", "V2", "V5"] and set(counted.in_scope) == {"certain"}
+    assert maybe.victim_id.tolist() == ["V6", "V7"] and set(maybe.in_scope) == {"possible"}
+    # clipped to the window: V6 possibly 30-31 Mar, V7 anywhere in it; V2 injured 9 or 10 Jan
+    m = maybe.set_index("victim_id")
+    assert (m.loc["V6", "lo"], m.loc["V6", "hi"]) == (D(2023, 3, 30), D(2023, 3, 31))
+    assert (m.loc["V7", "lo"], m.loc["V7", "hi"]) == (D(2022, 12, 7), D(2023, 3, 31))
+    c = counted.set_index("victim_id")
+    assert c.loc["V2", "day"] is None and c.loc["V1", "day"] == D(2023, 1, 9)
+    n = counts(V, sel)
+    assert n == {"all": 7, "other_context": 1, "in_context": 6, "excluded_event": 0, "outside_window": 1,
+                 "certain": 3, "uncertain": 2, "possible": 5, "counted": 3}
+    assert n["certain"] + n["uncertain"] + n["outside_window"] + n["other_context"] == n["all"]  # nobody dropped
+
+
+def test_injury_is_the_default_and_death_the_alternative():
+    by_injury, _, _ = scope_frames(V, S.Scope(contexts=("clash",), start="2023-01-01", end="2023-01-31",
+                                              date_field="injury"))
+    by_death, maybe, _ = scope_frames(V, S.Scope(contexts=("clash",), start="2023-01-01", end="2023-01-31",
+                                                 date_field="death"))
+    assert "V5" in set(by_injury.victim_id) and "V5" not in set(by_death.victim_id)  # died 21 Mar
+    assert "V2" not in set(by_death.victim_id) and "V2" in set(maybe.victim_id)     # death date open above
+    with pytest.raises(ValueError, match="date_field"):
+        death_frame(V, "birth")
+
+
+def test_possible_policy_counts_every_possible_person():
+    sc = S.Scope(contexts=("clash",), start="2022-12-07", end="2023-03-31", date_field="injury", policy="possible")
+    counted, maybe, sel = scope_frames(V, sc)
+    assert counted.victim_id.tolist() == ["V1", "V2", "V5", "V6", "V7"] and maybe.empty
+    assert counted.set_index("victim_id").in_scope.to_dict() == {"V1": "certain", "V2": "certain", "V5": "certain",
+                                                                 "V6": "possible", "V7": "possible"}
+
+
+def test_straddling_person_is_possible_for_both_holders_and_never_dropped():
+    t = pd.DataFrame([tenure("Interior", "A", D(2022, 12, 10), D(2022, 12, 10), D(2023, 1, 13), D(2023, 1, 13)),
+                      tenure("Interior", "B", D(2023, 1, 13), D(2023, 1, 13))])
+    d = deaths([((D(2023, 1, 12), D(2023, 1, 13)), "Puno"), (D(2023, 1, 12), "Puno"), (D(2023, 1, 13), "Puno")])
+    out = tally.under_tenures(t, tally.intervals(d)).set_index("person")
+    assert (out.loc["A", "deaths_min"], out.loc["A", "deaths_max"]) == (1, 2)
+    assert (out.loc["B", "deaths_min"], out.loc["B", "deaths_max"]) == (1, 2)
+    # every person is certain for one holder or possible for both: sum of min + straddlers = persons
+    assert out.deaths_min.sum() + 1 == len(d)
+    p = tally.command_periods(t, ["Interior"], D(2023, 1, 1), D(2023, 1, 31))
+    by_force = tally.by_force_per_period(p, d, ["police"])
+    across = tally.across_periods(p, d)
+    assert by_force.total.tolist() == [1, 1] and across.victim_id.tolist() == ["V000"]
+    assert by_force.total.sum() + len(across) == len(d)
+
+
+def test_interval_counts_reduce_to_day_counts_for_points():
+    days = [D(2023, 1, 1), D(2023, 1, 5), None]
+    assert tally.count_days(days, D(2023, 1, 1), D(2023, 1, 5)) == 1
+    assert tally.count_overlap(days, D(2023, 1, 1), D(2023, 1, 5)) == 1
+    iv = [(D(2022, 12, 30), D(2023, 1, 2)), (D(2023, 1, 4), D(2023, 1, 6)), (None, D(2023, 1, 1))]
+    assert tally.count_days(iv, D(2023, 1, 1), D(2023, 1, 5)) == 0      # none wholly inside
+    assert tally.count_overlap(iv, D(2023, 1, 1), D(2023, 1, 5)) == 2   # unbounded side: not dated, not counted
+
+
+def test_observed_counts_on_intervals():
+    obs = pd.DataFrame([{"role": "Head Puno", "person": "P", "region": "Puno", "date_raw": "2023-01-09",
+                         "points": ((D(2023, 1, 9), D(2023, 1, 9)),), "row": 9}])
+    d = deaths([(D(2023, 1, 9), "Puno"), ((D(2023, 1, 9), D(2023, 1, 10)), "Puno"), (D(2023, 1, 10), "Puno")])
+    r = tally.observed_counts(obs, d).iloc[0]
+    assert (r.deaths_on_seen_dates_min, r.deaths_on_seen_dates_max) == (1, 2)
+
+
+def test_emergency_status_over_an_interval(measures):
+    # DS 143-2022-PCM (national) applies from 15 Dec: an interval 14-15 Dec straddles its start
+    assert emergency.status_over(measures, D(2022, 12, 14), D(2022, 12, 15), "Ayacucho", "Huamanga")[0] == \
+        "uncertain (date at a boundary)"
+    assert emergency.status_over(measures, D(2022, 12, 15), D(2022, 12, 16), "Ayacucho", "Huamanga") == \
+        emergency.status_on(measures, D(2022, 12, 15), "Ayacucho", "Huamanga")
+    assert emergency.status_over(measures, None, D(2022, 12, 16), "Puno")[0] == "unknown (date missing)"
+    for day in (D(2022, 12, 15), D(2023, 1, 20), D(2023, 2, 7)):  # a one-day interval is the day
+        got = emergency.status_over(measures, day, day, "Ica", "Ica")
+        assert got == emergency.status_on(measures, day, "Ica", "Ica")
+
+
+@pytest.mark.skipif(not (paths.PROCESSED / "victims.csv").exists(), reason="register not built")
+def test_next_lethal_event_after_the_december_endorsements_is_chala():
+    """On the register: the split events put Chala (19 Dec, its own event) right after the 16-18 Dec statements."""
+    reg = S.load_register()
+    sc = S.Scope(contexts=("clash",), start="2022-12-07", end="2023-03-31", date_field="injury")
+    counted, _, _ = scope_frames(reg["victims"], sc)
+    ev = repetition.lethal_events(counted, dict(zip(reg["events"].event_id, reg["events"].label)))
+    chala = reg["events"].set_index("event_id").loc[lambda e: e.district == "Chala"]
+    assert len(chala) == 1
+    cid = chala.index[0]
+    assert ev.set_index("event_key").loc[cid, "date"] == D.fromisoformat(chala.date_start.iloc[0])
+    st = timeline.load()["statements"]
+    dec = st[st.endorsing & st.date_latest.between(D(2022, 12, 16), D(2022, 12, 18))]
+    assert len(dec) >= 2
+    for s in dec.itertuples():
+        f = repetition.follow_up(ev, s.date_latest, D(2023, 3, 31), 30)
+        assert f["next_event"] == cid and f["days_to_next"] == (D(2022, 12, 19) - s.date_latest).days
 
 
 # ---- follow-up records, display tables and printed labels (moved out of notebook 06) -------------------
@@ -251,7 +362,8 @@ def test_tenure_tables_print_spans():
 
 
 def test_status_tables_keep_every_death():
-    s = pd.DataFrame({"victim_id": ["V3", "V1", "V2", "V4"], "day": [D(2023, 1, 9), None, D(2023, 1, 9), None],
+    s = pd.DataFrame({"victim_id": ["V3", "V1", "V2", "V4"], "lo": [D(2023, 1, 9), None, D(2023, 1, 9), None],
+                      "hi": [D(2023, 1, 9), None, D(2023, 1, 9), None], "in_scope": "certain",
                       "department": ["Puno", "", "Puno", "Cusco"], "province": "", "measures": "",
                       "status": ["under", "unknown (date missing)", "under", "unknown (date missing)"]})
     counts = tables.status_counts(s)

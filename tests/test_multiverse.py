@@ -5,10 +5,11 @@ import pandas as pd
 import pytest
 
 from analysis import multiverse as M
+from analysis import scope as S
 from analysis.stats import ethnic as E
 from analysis.stats.rates import department_rates, rate_ratio
 
-SMALL = {"deaths": ["clash", "all"], "undated": ["keep"], "cutoff": ["2023-02-16"],
+SMALL = {"deaths": ["clash", "all"], "date_policy": ["certain", "possible"], "cutoff": ["2023-02-16"],
          "exclude_event": ["none", "E05"], "measure": ["selfid", "mothertongue"], "threshold": [50.0],
          "unknown_units": ["known_only", "all_unknown_above"], "model": ["poisson", "negbin"]}
 
@@ -58,12 +59,13 @@ def test_same_results_with_one_and_two_jobs(inputs, small_results):
 
 def test_ethnic_estimate_equals_direct_call(inputs, small_results):
     row = small_results[(small_results.measure == "mothertongue") & (small_results.exclude_event == "E05")
-                        & (small_results.deaths == "all") & (small_results.unknown_units == "all_unknown_above")]
-    row = row.iloc[0]
-    victims = inputs.victims[inputs.victims["event_id"].fillna("") != "E05"]  # persons of no event stay in
+                        & (small_results.deaths == "all") & (small_results.unknown_units == "all_unknown_above")
+                        & (small_results.date_policy == "possible")].iloc[0]
+    # independently: drop E05's persons from the register (persons of no event stay in), count every possible person
+    victims = inputs.victims[inputs.victims["event_id"].fillna("") != "E05"]
     assert len(victims) + int((inputs.victims["event_id"] == "E05").fillna(False).sum()) == len(inputs.victims)
-    direct = E.shares(victims, inputs.departments, measure="mothertongue", threshold=50.0,
-                      contexts=list(E.CONTEXTS), cutoff_date="2023-02-16", keep_undated=True)
+    scope = S.Scope(contexts=tuple(E.CONTEXTS), start=None, end="2023-02-16", date_field="death", policy="possible")
+    direct = E.shares(victims, inputs.departments, scope, measure="mothertongue", threshold=50.0)
     sc = direct["scenarios"].loc["all_unknown_above"]
     assert row["ethnic_death_share"] == sc["death_share"]
     assert row["ethnic_death_share_low"] == sc["death_share_low"]
@@ -73,9 +75,9 @@ def test_ethnic_estimate_equals_direct_call(inputs, small_results):
 
 def test_regional_estimate_equals_direct_call(inputs, small_results):
     row = small_results[(small_results.deaths == "clash") & (small_results.exclude_event == "none")
-                        & (small_results.model == "poisson")].iloc[0]
-    t = department_rates(inputs.victims, inputs.departments, contexts=["clash"], cutoff="2023-02-16",
-                         keep_undated=True).table
+                        & (small_results.model == "poisson") & (small_results.date_policy == "certain")].iloc[0]
+    scope = S.Scope(contexts=("clash",), start=None, end="2023-02-16", date_field="death", policy="certain")
+    t = department_rates(inputs.victims, inputs.departments, scope).table
     cap = t["ubigeo_dep"].isin(["15", "07"])
     direct = rate_ratio(int(t.loc[~cap, "deaths"].sum()), float(t.loc[~cap, "population"].sum()),
                         int(t.loc[cap, "deaths"].sum()), float(t.loc[cap, "population"].sum()))
@@ -94,7 +96,7 @@ def test_holds_rules_and_summary_match_independent_count(small_results):
     assert s.loc["ethnic", "n_holds"] == sum(bool(x) for x in ethnic)
     assert s.loc["ethnic", "share_holds"] == pytest.approx(sum(bool(x) for x in ethnic) / len(r))
     regional_distinct = {(a, b, c, d, m): bool(lo > 1) for a, b, c, d, m, lo in
-                         r[["deaths", "undated", "cutoff", "exclude_event", "model", "regional_rr_low"]].itertuples(
+                         r[["deaths", "date_policy", "cutoff", "exclude_event", "model", "regional_rr_low"]].itertuples(
                              index=False, name=None)}
     assert s.loc["regional", "n_distinct"] == len(regional_distinct)
     assert s.loc["regional", "n_distinct_holds"] == sum(regional_distinct.values())
@@ -126,7 +128,7 @@ def test_yaml_overrides_only_the_dimensions_it_names(tmp_path):
 
 def test_cli_writes_outputs(tmp_path):
     f = tmp_path / "sweep.yaml"
-    f.write_text("grid:\n  deaths: [clash]\n  undated: [keep]\n  cutoff: [2023-02-16]\n  exclude_event: [none]\n"
+    f.write_text("grid:\n  deaths: [clash]\n  date_policy: [certain]\n  cutoff: [2023-02-16]\n  exclude_event: [none]\n"
                  "  measure: [selfid]\n  threshold: [50]\n  unknown_units: [known_only]\n  model: [poisson]\n",
                  encoding="utf-8")
     assert M.main(["--jobs", "1", "--params", str(f), "--outputs", str(tmp_path / "out")]) == 0
@@ -194,3 +196,32 @@ def test_failures_and_holds_by_model_match_an_independent_count(small_results):
     for m in SMALL["model"]:
         sub = reg[reg["model"] == m]["regional_holds"].tolist()
         assert (by_model.loc[m, "sum"], by_model.loc[m, "size"]) == (sum(sub), len(sub))
+
+
+def test_date_policy_bounds_the_counts(small_results):
+    """The possible persons bound the certain ones: per selection, deaths with policy possible >= certain."""
+    keys = ["deaths", "cutoff", "exclude_event", "measure", "threshold", "unknown_units", "model"]
+    r = small_results.set_index(keys + ["date_policy"])
+    cert = r.xs("certain", level="date_policy")
+    poss = r.xs("possible", level="date_policy")
+    assert (poss["ethnic_deaths_total"] >= cert["ethnic_deaths_total"]).all()
+    total = lambda x: x["regional_deaths_regions"] + x["regional_deaths_lima_callao"]  # noqa: E731
+    assert (total(poss) >= total(cert)).all()
+
+
+def test_scope_of_a_choice():
+    sc = M.scope_of({"deaths": "clash", "date_policy": "possible", "cutoff": "2023-01-31", "exclude_event": "E07"})
+    assert (sc.contexts, sc.end, sc.policy, sc.exclude_events, sc.date_field) == (("clash",), "2023-01-31",
+                                                                                  "possible", ("E07",), "death")
+    assert M.scope_of({"deaths": "all", "date_policy": "certain", "cutoff": "2023-03-31",
+                       "exclude_event": "none"}).exclude_events == ()
+
+
+def test_undated_dimension_is_gone(tmp_path):
+    f = tmp_path / "sweep.yaml"
+    f.write_text("grid:\n  undated: [keep]\n", encoding="utf-8")
+    with pytest.raises(M.SweepParamError, match="unknown dimension 'undated'"):
+        M.load_grid(f)
+    f.write_text("grid:\n  date_policy: [keep]\n", encoding="utf-8")
+    with pytest.raises(M.SweepParamError, match=r"date_policy: unknown choice\(s\) \['keep'\].*'certain', 'possible'"):
+        M.load_grid(f)

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.skipif(not VICTIMS.exists(), reason="data/processed/vic
 
 SETS = {
     "default": {},
-    "narrow": {"roles": ["President", "Minister of the Interior"], "window_end": "2023-02-28",
-               "contexts": ["clash", "blockade"], "mass_casualty_min": 3, "horizon_days": 14},
+    "narrow": {"roles": ["President", "Minister of the Interior"], "cutoff_date": "2023-02-28",
+               "contexts": ["clash", "blockade"], "mass_casualty_min": 3, "horizon_days": 14,
+               "date_field": "death", "policy": "possible"},
 }
 
 
@@ -45,7 +46,15 @@ def test_outputs_written(run):
         key = f"command.tenure.{slug(r.role)}.{slug(r.person)}.deaths_min"
         assert numbers[key]["value"] == int(r.deaths_min)
     force = pd.read_csv(out / "tables" / "command_periods_force.csv")
-    assert force.total.sum() == numbers["command.deaths_in_window"]["value"]
+    value = {k.removeprefix("command."): v["value"] for k, v in numbers.items()}
+    assert force.total.sum() + value["force.across_periods"] == value["deaths_in_window"]
+    policy = params.get("policy", "certain")
+    assert value["deaths_in_window"] == value[f"deaths_in_window_{policy}"]
+    assert value["deaths_in_window_certain"] <= value["deaths_in_window_possible"]
+    for r in by_tenure.itertuples():  # certain <= possible boundary <= possible persons
+        assert int(r.deaths_min) <= int(r.deaths_max) <= int(r.deaths_possible)
+    status = pd.read_csv(out / "tables" / "command_deaths_emergency_status.csv")
+    assert len(status) == value["deaths_in_window_possible"]  # every possible person has a status row
     st = pd.read_csv(out / "tables" / "command_statements_followup.csv")
     assert len(st) == numbers["command.endorsing_statements"]["value"] == len(ENDORSING)
 

@@ -43,3 +43,21 @@ def test_recorded_numbers_are_the_claims_and_carry_definitions(run):
     assert per_claim <= set(claims.read_claims()["claim_id"])
     table = pd.read_csv(run / "tables" / "published_vs_reproduced.csv", dtype=str)
     assert numbers["claims.n_not_addressed"]["value"] == int((table["status"] == "not_addressed").sum())
+
+
+def test_verdicts_and_difference_columns(run):
+    table = pd.read_csv(run / "tables" / "published_vs_reproduced.csv", dtype=str, keep_default_na=False)
+    for col in ("verdict", "n_certain", "n_possible", "difference_persons", "difference_reasons"):
+        assert col in table.columns
+    addr = table[table["status"] == "addressed"]
+    assert set(addr["verdict"]) <= set(claims.VERDICTS)
+    numbers = json.loads((run / "numbers.json").read_text(encoding="utf-8"))
+    value = {k.removeprefix("claims."): v["value"] for k, v in numbers.items()}
+    assert value["n_reproduced_exactly"] == int((addr["verdict"] == "reproduced exactly").sum())
+    assert value["n_reproduced_exactly"] + value["n_reproduced_within_rounding"] + value["n_not_reproduced"] == \
+        value["n_quantities"] == len(addr)
+    counts = addr[addr["kind"] == "count"]
+    for r in counts.itertuples():  # the recorded count is the certain persons; its _possible key the bound
+        assert value[f"{r.claim_id}.{r.quantity}"] == int(float(r.n_certain))
+        assert value[f"{r.claim_id}.{r.quantity}_possible"] == int(float(r.n_possible))
+    assert (addr.loc[addr["verdict"] == "not reproduced", "difference_reasons"] != "").all()

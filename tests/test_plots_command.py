@@ -21,8 +21,18 @@ def deaths():
     days = [D(2023, 1, 9)] * 4 + [D(2023, 1, 10), D(2023, 1, 11), D(2023, 1, 11), D(2023, 1, 20), D(2023, 1, 28),
                                   D(2023, 1, 28)] + [D(2023, 1, 15 + i) for i in range(6)]
     force = ["police", "army"] * 8
-    return pd.DataFrame({"victim_id": [f"V{i:02d}" for i in range(16)], "day": days, "department": deps,
-                         "province": "", "district": "", "event_id": "", "context": "clash", "force": force})
+    return pd.DataFrame({"victim_id": [f"V{i:02d}" for i in range(16)], "lo": days, "hi": days, "day": days,
+                         "department": deps, "province": "", "district": "", "event_id": "", "context": "clash",
+                         "force": force})
+
+
+def with_uncertain():
+    """deaths() plus two Puno deaths known only within 9-10 Jan and one Cusco death within 20-22 Jan."""
+    extra = pd.DataFrame({"victim_id": ["U1", "U2", "U3"], "lo": [D(2023, 1, 9), D(2023, 1, 9), D(2023, 1, 20)],
+                          "hi": [D(2023, 1, 10), D(2023, 1, 10), D(2023, 1, 22)], "day": [None] * 3,
+                          "department": ["Puno", "Puno", "Cusco"], "province": "", "district": "", "event_id": "",
+                          "context": "clash", "force": ["police", "police", "army"]})
+    return pd.concat([deaths(), extra], ignore_index=True)
 
 
 def tenures():
@@ -75,6 +85,7 @@ def test_bar_panels_data_equals_an_independent_groupby(drawn):
     d = deaths()
     by_force = d.groupby(["force", "day"]).size()
     got = data[data.panel == "b. Deaths per day by force"].set_index(["row", "start"]).value
+    assert set(data[data.panel.str.startswith(("a.", "b."))].series) == {"day known"}
     assert got.to_dict() == {k: int(v) for k, v in by_force.items()}
     a = data[data.panel == "a. Deaths per day by department"]
     assert a.value.sum() == len(d)
@@ -108,6 +119,21 @@ def test_figure_has_four_panels_and_the_expected_series(drawn):
     assert P.emergency_areas(measures()) == ["national", "Puno"]
 
 
+def test_deaths_with_an_uncertain_day_are_drawn_hatched_not_dropped():
+    d = with_uncertain()
+    fig, data = P.timeline_figure(d, tenures(), statements(), measures(), ROLES, FORCES, WS, WE, "injury")
+    a = data[data.panel == "a. Deaths per day by department"]
+    assert a.value.sum() == len(d)  # every death is drawn
+    unsure = a[a.series == "day uncertain"].set_index(["row", "start", "end"]).value.to_dict()
+    assert unsure == {("Puno", D(2023, 1, 9), D(2023, 1, 10)): 2, ("Cusco", D(2023, 1, 20), D(2023, 1, 22)): 1}
+    ax = fig.axes[0]
+    hatched = [p for p in ax.patches if p.get_hatch() == P.HATCH and p.get_height() > 0]
+    assert sorted(p.get_height() for p in hatched) == [1, 2]
+    assert "(date of injury)" in ax.get_ylabel()
+    assert P.uncertain_counts(d, ["Puno"], d.department, [D(2023, 1, 9)])["Puno"].tolist() == [2]
+    plt.close(fig)
+
+
 def test_uncertain_end_is_hatched():
     fig, _ = P.timeline_figure(deaths(), tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
     c = fig.axes[2]
@@ -124,10 +150,10 @@ def test_measure_style():
 
 
 def test_bad_input_rejected():
-    late = deaths().assign(day=[D(2023, 2, 1)] + [D(2023, 1, 9)] * 15)
+    late = deaths().assign(hi=[D(2023, 2, 1)] + [D(2023, 1, 9)] * 15)
     with pytest.raises(ValueError, match="V00"):
         P.timeline_figure(late, tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
-    undated = deaths().assign(day=[None] + [D(2023, 1, 9)] * 15)
+    undated = deaths().assign(lo=[None] + [D(2023, 1, 9)] * 15)
     with pytest.raises(ValueError, match="outside"):
         P.timeline_figure(undated, tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
     with pytest.raises(ValueError, match="force"):

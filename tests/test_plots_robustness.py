@@ -14,7 +14,7 @@ from analysis import multiverse as M  # noqa: E402
 from analysis.figures import OKABE_ITO  # noqa: E402
 from analysis.plots.robustness import specification_curve  # noqa: E402
 
-GRID = {"deaths": ["clash", "all"], "undated": ["keep"], "cutoff": ["2023-02-16", "2023-03-31"],
+GRID = {"deaths": ["clash", "all"], "date_policy": ["certain"], "cutoff": ["2023-02-16", "2023-03-31"],
         "exclude_event": ["none"], "measure": ["selfid"], "threshold": [50.0, 40.0],
         "unknown_units": ["known_only"], "model": ["poisson", "negbin"]}
 
@@ -64,7 +64,7 @@ def test_choice_rows_follow_grid_order_and_mark_every_specification():
     fig, _ = specification_curve(data)
     bottom_regional = fig.axes[3]
     labels = [t.get_text() for t in bottom_regional.get_yticklabels()]
-    assert labels == ["deaths: clash", "deaths: all", "undated: keep", "cutoff: 2023-02-16", "cutoff: 2023-03-31",
+    assert labels == ["deaths: clash", "deaths: all", "date_policy: certain", "cutoff: 2023-02-16", "cutoff: 2023-03-31",
                       "exclude_event: none", "model: poisson", "model: negbin"]
     ethnic_labels = [t.get_text() for t in fig.axes[2].get_yticklabels()]
     assert "threshold: 50" in ethnic_labels and ethnic_labels.index("threshold: 50") < ethnic_labels.index(

@@ -177,3 +177,19 @@ def status_on(measures: pd.DataFrame, day: dt.date | None, dep: str, prov: str =
     if place_unknown:
         return "unknown (place missing)", " ; ".join(sorted(set(place_unknown)))
     return "not under", ""
+
+
+def status_over(measures: pd.DataFrame, lo: dt.date | None, hi: dt.date | None, dep: str, prov: str = "",
+                dist: str = "", measure: str = "state of emergency") -> tuple[str, str]:
+    """status_on over a date interval [lo, hi] (a person's date known only within it): the day's status when
+    every day of the interval has the same one; 'uncertain (date at a boundary)' when they differ (the interval
+    straddles a measure's start or end); 'unknown (date missing)' when a side is unbounded."""
+    if lo is None or hi is None:
+        return "unknown (date missing)", ""
+    days = [lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
+    res = [status_on(measures, d, dep, prov, dist, measure) for d in days]
+    statuses = {s for s, _ in res}
+    ids = " ; ".join(sorted({i for _, m in res for i in m.split(" ; ") if i}))
+    if len(statuses) == 1:
+        return res[0][0], ids
+    return "uncertain (date at a boundary)", ids

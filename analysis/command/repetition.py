@@ -1,9 +1,12 @@
 """What followed each mass-casualty event and each endorsing statement: description, not proof of cause.
 
-A lethal event is an `event_id` of the victims table, or, for a death without one, its (department, day);
-its date is the earliest dated death in it. 'After' an anchor known to lie in [lo, hi] means from the day
-after `hi`; 'before' means up to the day before `lo`; the anchor day(s) themselves belong to neither side,
-because the order of a statement and a killing on the same day is unknown.
+A lethal event is an `event_id` of the register (one place, one day or a stated episode: the split events of
+data/processed/events.csv), or, for a death without one, its (department, first possible day). Each death has a
+date interval [lo, hi] (deaths.death_frame); the event's first death happened within [min lo, min hi], and the
+event's `date` is that interval's first day (`date_latest` its last). 'After' an anchor known to lie in [lo, hi]
+means from the day after `hi`; 'before' means up to the day before `lo`; the anchor day(s) themselves belong to
+neither side, because the order of a statement and a killing on the same day is unknown. An event counts as after
+an anchor only when its first possible day is.
 """
 import datetime as dt
 
@@ -15,16 +18,19 @@ from ..stats.exact import poisson_ci
 ONE = dt.timedelta(days=1)
 
 
-def lethal_events(deaths: pd.DataFrame) -> pd.DataFrame:
-    """One row per lethal event among dated deaths: event_key, date, deaths, departments."""
-    d = deaths[deaths.day.notna()].copy()
-    d["event_key"] = [e if e else f"{dep or 'unknown place'} {day.isoformat()}"
-                      for e, dep, day in zip(d.event_id, d.department, d.day)]
+def lethal_events(deaths: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
+    """One row per lethal event among dated deaths (columns lo, hi of deaths.death_frame): event_key, label (from
+    `labels`, event_id -> label, e.g. events.csv; else the key), date and date_latest (the first death's
+    interval), deaths, departments."""
+    d = deaths[deaths.lo.notna() & deaths.hi.notna()].copy()
+    d["event_key"] = [e if e else f"{dep or 'unknown place'} {lo.isoformat()}"
+                      for e, dep, lo in zip(d.event_id, d.department, d.lo)]
+    labels = labels or {}
     rows = []
     for key, g in d.groupby("event_key", sort=True):
-        rows.append({"event_key": key, "date": min(g.day), "deaths": len(g),
-                     "departments": " ; ".join(sorted({x for x in g.department if x})) or "unknown"})
-    out = pd.DataFrame(rows, columns=["event_key", "date", "deaths", "departments"])
+        rows.append({"event_key": key, "label": labels.get(key, key), "date": min(g.lo), "date_latest": min(g.hi),
+                     "deaths": len(g), "departments": " ; ".join(sorted({x for x in g.department if x})) or "unknown"})
+    out = pd.DataFrame(rows, columns=["event_key", "label", "date", "date_latest", "deaths", "departments"])
     return out.sort_values(["date", "event_key"], kind="stable").reset_index(drop=True)
 
 
@@ -36,6 +42,7 @@ def follow_up(events: pd.DataFrame, anchor_hi: dt.date, window_end: dt.date, hor
     near = after[after.date.map(lambda d: d <= h_end).astype(bool)]
     nxt = after.iloc[0] if len(after) else None
     return {"next_event": nxt.event_key if nxt is not None else "",
+            "next_event_label": nxt.label if nxt is not None and "label" in after else "",
             "next_event_date": nxt.date if nxt is not None else None,
             "days_to_next": (nxt.date - anchor_hi).days if nxt is not None else None,
             "events_after": len(after), "deaths_after": int(after.deaths.sum()),
@@ -81,10 +88,10 @@ def rates_around(events: pd.DataFrame, anchor_lo: dt.date, anchor_hi: dt.date, w
 
 
 def mass_followups(events: pd.DataFrame, min_deaths: int, window_end: dt.date, horizon_days: int = 30) -> list[dict]:
-    """One record per lethal event with at least `min_deaths` deaths: event, date, departments, deaths and its
-    follow_up (measured from the event's date)."""
-    return [{"event": e.event_key, "date": e.date, "departments": e.departments, "deaths": e.deaths,
-             **follow_up(events, e.date, window_end, horizon_days)}
+    """One record per lethal event with at least `min_deaths` deaths: event, label, date, departments, deaths and
+    its follow_up (measured from the last possible day of its first death)."""
+    return [{"event": e.event_key, "label": e.label, "date": e.date, "departments": e.departments,
+             "deaths": e.deaths, **follow_up(events, e.date_latest, window_end, horizon_days)}
             for e in events[events.deaths >= min_deaths].itertuples()]
 
 

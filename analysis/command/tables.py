@@ -5,7 +5,7 @@ import pandas as pd
 
 from .labels import day_span
 
-# Order of the emergency statuses in tables and numbers (emergency.status_on's values).
+# Order of the emergency statuses in tables and numbers (emergency.status_on / status_over values).
 STATUS_ORDER = ["under", "not under", "uncertain (date at a boundary)", "unknown (place missing)",
                 "unknown (date missing)"]
 
@@ -27,11 +27,14 @@ def past_window_end(tenures: pd.DataFrame, window_end: dt.date) -> pd.DataFrame:
 
 
 def deaths_by_tenure_table(under: pd.DataFrame) -> pd.DataFrame:
-    """tally.under_tenures output (with events) with start and first day out as printed spans."""
+    """tally.under_tenures output (with events) with start and first day out as printed spans; `deaths_possible`
+    (the bound with the persons only possibly in the window) is kept when present."""
     out = under.assign(start=[day_span(a, b) for a, b in zip(under.start_earliest, under.start_latest)],
                        first_day_out=["open" if o else day_span(a, b)
                                       for o, a, b in zip(under.open, under.end_earliest, under.end_latest)])
-    return out[["role", "person", "start", "first_day_out", "deaths_min", "deaths_max", "events_min", "events_max"]]
+    extra = ["deaths_possible"] if "deaths_possible" in out else []
+    return out[["role", "person", "start", "first_day_out", "deaths_min", "deaths_max", *extra, "events_min",
+                "events_max"]]
 
 
 def status_counts(status: pd.DataFrame) -> pd.Series:
@@ -47,8 +50,11 @@ def status_by_department(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def status_per_death(status: pd.DataFrame) -> pd.DataFrame:
-    """One row per death with its day, place, status and the measures that applied, by victim_id."""
-    return status[["victim_id", "day", "department", "province", "status", "measures"]].sort_values("victim_id")
+    """One row per death with its date interval (first and last possible day), whether it is certainly or only
+    possibly in scope, place, status and the measures that applied, by victim_id."""
+    out = status.rename(columns={"lo": "first_day", "hi": "last_day"})
+    return out[["victim_id", "first_day", "last_day", "in_scope", "department", "province", "status",
+                "measures"]].sort_values("victim_id")
 
 
 def force_periods_table(by_force: pd.DataFrame, roles, forces) -> pd.DataFrame:

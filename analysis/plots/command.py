@@ -2,7 +2,9 @@
 the dated endorsing statements, and states of emergency / curfews, on one shared day axis.
 
 `data` has one row per drawn element: panel, row (the y-axis label), series, start, end, value (deaths for the
-two bar panels; empty for the interval panels).
+two bar panels; empty for the interval panels). A death known to the day is a solid bar on that day (series
+"day known"); a death whose date is known only as an interval [lo, hi] is drawn hatched on its first possible day
+(series "day uncertain", with start = lo and end = hi in the data), so every death is drawn.
 """
 import datetime as dt
 
@@ -34,21 +36,41 @@ def emergency_areas(measures: pd.DataFrame) -> list:
 
 
 def daily_counts(deaths: pd.DataFrame, labels, groups: pd.Series, days: list) -> dict:
-    """{label: deaths per day of `days`} for the deaths whose group is `label`."""
+    """{label: deaths per day of `days`} for the deaths known to the day whose group is `label`."""
     return {lab: np.array([int((deaths[groups == lab].day == d).sum()) for d in days]) for lab in labels}
 
 
-def _stacked(ax, counts: dict, days: list, title: str) -> list:
-    """Stacked daily bars; the figure-data rows of the non-zero bars."""
+def uncertain_counts(deaths: pd.DataFrame, labels, groups: pd.Series, days: list) -> dict:
+    """{label: deaths per first possible day} for the deaths whose day is not known (interval lo < hi)."""
+    unsure = deaths.day.isna()
+    return {lab: np.array([int((deaths[(groups == lab) & unsure].lo == d).sum()) for d in days]) for lab in labels}
+
+
+def _stacked(ax, deaths: pd.DataFrame, labels, groups: pd.Series, days: list, title: str, date_field: str) -> list:
+    """Stacked daily bars (solid: day known; hatched, on top: day uncertain, at the first possible day); the
+    figure-data rows of the non-zero bars."""
     x = pd.to_datetime(days)
     bottom, rows = np.zeros(len(days)), []
-    for i, (lab, vals) in enumerate(counts.items()):
+    for i, (lab, vals) in enumerate(daily_counts(deaths, labels, groups, days).items()):
         ax.bar(x, vals, bottom=bottom, width=1.0, align="edge", color=OKABE_ITO[i % 8], label=lab, linewidth=0)
         bottom += vals
-        rows.extend({"panel": title, "row": lab, "start": d, "end": d, "value": int(v)} for d, v in zip(days, vals) if v)
-    ax.set_ylabel("deaths per day")
+        rows.extend({"panel": title, "row": lab, "series": "day known", "start": d, "end": d, "value": int(v)}
+                    for d, v in zip(days, vals) if v)
+    unsure = deaths.day.isna()
+    for i, (lab, vals) in enumerate(uncertain_counts(deaths, labels, groups, days).items()):
+        if not vals.any():
+            continue
+        ax.bar(x, vals, bottom=bottom, width=1.0, align="edge", color="white", edgecolor=OKABE_ITO[i % 8],
+               hatch=HATCH, linewidth=0.5)
+        bottom += vals
+        sub = deaths[(groups == lab) & unsure]
+        for (lo, hi), g in sub.groupby(["lo", "hi"], sort=True):
+            rows.append({"panel": title, "row": lab, "series": "day uncertain", "start": lo, "end": hi,
+                         "value": len(g)})
+    ax.set_ylabel(f"deaths per day\n(date of {date_field})")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(title, loc="left")
+    ax.set_title(title + (" (hatched: day known only as an interval, drawn at its first day)" if unsure.any()
+                          else ""), loc="left")
     ax.legend(ncol=4, fontsize=7, frameon=False, loc="upper right")
     return rows
 
@@ -119,17 +141,20 @@ def _emergency_panel(ax, measures, areas, x0, x1) -> list:
 
 
 def timeline_figure(deaths: pd.DataFrame, tenures: pd.DataFrame, endorse: pd.DataFrame, measures: pd.DataFrame,
-                    roles, forces, window_start: dt.date, window_end: dt.date):
+                    roles, forces, window_start: dt.date, window_end: dt.date, date_field: str = "death"):
     """The four-panel timeline over [window_start, window_end]; returns (fig, data).
 
-    `deaths`: dated deaths in the window (columns day, department, force); `tenures`: tally.in_window output;
+    `deaths`: deaths in the window (deaths.death_frame: columns lo, hi, day, department, force); `tenures`:
+    tally.in_window output;
     `endorse`: the endorsing statements; `measures`: emergency.code_measures output; `forces` gives the order of
-    the force series (only forces with a death are drawn).
+    the force series (only forces with a death are drawn); `date_field` names the date the deaths are placed by
+    ('injury' or 'death', shown on the y axes).
     """
-    missing = sorted({"victim_id", "day", "department", "force"} - set(deaths.columns))
+    missing = sorted({"victim_id", "lo", "hi", "day", "department", "force"} - set(deaths.columns))
     if missing:
         raise ValueError(f"deaths table lacks column(s) {missing}")
-    outside = deaths[deaths.day.map(lambda d: pd.isna(d) or not window_start <= d <= window_end).astype(bool)]
+    outside = deaths[[pd.isna(lo) or pd.isna(hi) or not window_start <= lo <= hi <= window_end
+                      for lo, hi in zip(deaths.lo, deaths.hi)]]
     if len(outside):
         raise ValueError(f"deaths undated or outside {window_start}..{window_end}: {list(outside.victim_id)}")
     apply_style()
@@ -140,11 +165,9 @@ def timeline_figure(deaths: pd.DataFrame, tenures: pd.DataFrame, endorse: pd.Dat
     fig, axes = plt.subplots(4, 1, figsize=(11, sum(heights) * 0.75 + 1.5), sharex=True,
                              gridspec_kw={"height_ratios": heights})
     dep_labels, dep_groups = department_groups(deaths)
-    rows = _stacked(axes[0], daily_counts(deaths, dep_labels, dep_groups, days), days,
-                    "a. Deaths per day by department")
+    rows = _stacked(axes[0], deaths, dep_labels, dep_groups, days, "a. Deaths per day by department", date_field)
     force_labels = [f for f in forces if (deaths.force == f).any()]
-    rows += _stacked(axes[1], daily_counts(deaths, force_labels, deaths.force, days), days,
-                     "b. Deaths per day by force")
+    rows += _stacked(axes[1], deaths, force_labels, deaths.force, days, "b. Deaths per day by force", date_field)
     rows += _tenure_panel(axes[2], tenures, endorse, list(roles), x0, x1)
     rows += _emergency_panel(axes[3], measures, areas, x0, x1)
     axes[3].set_xlim(x0, x1)
