@@ -275,13 +275,36 @@ def notebook_file(root: Path, name: str) -> Path:
     return root / "notebooks" / f"{name}.ipynb"
 
 
+LOCK = ".cache/run.lock"
+
+
+@contextlib.contextmanager
+def _exclusive(root: Path):
+    """One run at a time per project: a second run waits for the first (both would use the one stage)."""
+    import fcntl
+    path = root / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run(root=None, params_file=None, pipeline_file=None, force=False, only=None, out=sys.stdout) -> list:
     """Run the suite; returns [(name, "ran"|"skipped", seconds)]. Raises on invalid input or a failing cell.
 
     Order: finish any interrupted publish, check data/raw against the manifest, check the pipeline and the
-    parameters, run the notebooks in the stage, publish everything they changed in one step.
+    parameters, run the notebooks in the stage, publish everything they changed in one step. Runs of one project
+    are serialised by a lock file.
     """
     root = Path(root or paths.ROOT)
+    with _exclusive(root):
+        return _run(root, params_file, pipeline_file, force, only, out)
+
+
+def _run(root, params_file, pipeline_file, force, only, out) -> list:
     params_file = Path(params_file or root / "params" / "default.yaml")
     pipeline_file = Path(pipeline_file or root / "params" / "pipeline.yaml")
     recover(root)
