@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import (codebook, conflicts, covariates, events as events_mod, hand, intervals, link, manifest, paths,
+from . import (codebook, conflicts, covariates, datapackage, events as events_mod, hand, intervals, link, manifest, paths,
                privacy, reconcile, schemas, scope, sources)
 from .clean import places
 from .clean.mentions import clean_mentions
@@ -131,6 +131,7 @@ def write(register: Register, out_dir=None) -> list:
         write_csv_atomic(register.log.to_frame(), stage / "cleaning_log.csv")
         write_csv_atomic(book, stage / "codebook.csv")
         write_text_atomic(codebook.to_markdown(book), stage / "codebook.md")
+        datapackage.write(book, stage)
         written = sorted(p.name for p in stage.iterdir())
     return written
 
