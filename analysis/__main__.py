@@ -88,9 +88,8 @@ def main(argv=None) -> int:
     if args.command == "verify":
         from .verify import verify
         return verify(params=args.params, keep=args.keep)
-    from .report import build
-    print(f"report written to {paths.rel(build())}")
-    return 0
+    from .report import main as report
+    return report()
 
 
 if __name__ == "__main__":
