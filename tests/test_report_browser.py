@@ -140,7 +140,7 @@ def test_every_link_resolves_to_a_file_or_anchor(site):
             path, fragment = _target(site, page, url)
             if not path.exists():
                 broken.append((page.relative_to(site).as_posix(), url))
-            elif fragment and path.suffix == ".html" and fragment not in refs.get(path, _parse(path)).ids:
+            elif fragment and path.suffix == ".html" and fragment not in (refs[path] if path in refs else _parse(path)).ids:
                 broken.append((page.relative_to(site).as_posix(), url))
     assert broken == []
     # the landing pages and the notebooks link each other
