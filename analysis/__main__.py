@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     ver = sub.add_parser("verify", help="re-run everything from data/raw/ in a scratch copy and compare")
     ver.add_argument("--params", default="params/default.yaml", help="parameter file, relative to the root")
     ver.add_argument("--keep", action="store_true", help="keep the scratch copy")
-    sub.add_parser("report", help="build the static HTML report in outputs/report/")
+    sub.add_parser("report", help="build the report (Sphinx, offline) in outputs/report/: index.html, es.html")
     sub.add_parser("sweep", help="multiverse sweep (analysis.multiverse)", add_help=False)
     sub.add_parser("bench", help="time cold run, unchanged rerun and sweep (benchmarks/run_benchmark.py)",
                    add_help=False)
@@ -88,9 +88,8 @@ def main(argv=None) -> int:
     if args.command == "verify":
         from .verify import verify
         return verify(params=args.params, keep=args.keep)
-    from .report import build
-    print(f"report written to {paths.rel(build())}")
-    return 0
+    from .report import main as report
+    return report()
 
 
 if __name__ == "__main__":

@@ -1,32 +1,40 @@
-"""Static HTML report, readable offline: one page per executed notebook plus an index of every recorded number.
+"""The report: a Sphinx site (myst-nb, sphinx-book-theme) built offline into outputs/report/.
 
-Notebook pages come from nbconvert's HTMLExporter ("lab" template: CSS inlined, images embedded). Its <script>
-elements (require.js, MathJax, mermaid from a CDN) are removed, so the pages load nothing from the network;
-`external_assets` checks that. index.html lists each key of outputs/numbers.json grouped by notebook (value,
-interval, p-value, unit, definition) with links to the notebook page and to that notebook's figures, which are
-copied into outputs/report/figures/.
+`build` stages a Sphinx source in a temporary folder and runs Sphinx on it:
+- index.md and es.md, the landing page in English and Spanish, written from templates (report_site/templates)
+  with the numbers of outputs/numbers.json formatted for people (analysis.report_pages); the headlines and the
+  numbers quoted in the prose are declared in report_site/headlines.yaml;
+- notebooks/*.ipynb, the executed notebooks, sanitised (`sanitise_notebook`) and each opened by a note linking
+  back to the landing pages; myst-nb renders them without executing them;
+- data.md (the processed CSVs, copied as downloads, and the codebook), codebook.md, numbers.md (every key of
+  numbers.json) and provenance.md (parameter file, commit, dates, package versions).
+Every page is then checked to load nothing from the network (`external_assets`).
 
-Text in the notebooks comes from data (quotes, names, notes), so every piece of HTML the exporter passes through
-(markdown cells, text/html and text/markdown outputs) is sanitised with bleach (`clean_html`): an allowlist of
-tags and attributes, no event handlers, links only to http(s)/mailto or in-page, images only as embedded
-data:image URIs, <style> elements dropped; anything else is escaped and shown as text. Outputs of other MIME
-types that the template would insert unescaped (JavaScript, widgets, mermaid) are dropped before export.
+Text in the notebooks comes from data (quotes, names, notes), so every HTML or Markdown output is sanitised with
+bleach (`clean_html`): an allowlist of tags and attributes, no event handlers, links only to http(s)/mailto or
+in-page, images only as embedded data:image URIs, <style> elements dropped; anything else is escaped and shown as
+text. Outputs of other MIME types that would be inserted unescaped (JavaScript, widgets, LaTeX for a CDN math
+renderer) are dropped. Markdown cells and outputs cannot insert raw HTML (MyST's HTML syntax is disabled) nor use
+the raw or include directives (report_site/docutils.conf).
 """
-import html
-import json
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import bleach
+import nbformat
 from bleach.css_sanitizer import CSSSanitizer
 from bleach.html5lib_shim import Filter
-from nbconvert import HTMLExporter
 
-from . import paths
-from .io import write_text_atomic
+from . import paths, report_pages
+from .report_pages import ReportError
 
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.S | re.I)
+SITE = Path(__file__).resolve().parent / "report_site"
+
+
 _ASSET = re.compile(r"<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*?"
                     r"\b(?:src|href|data)\s*=\s*[\"']?(https?://[^\"'\s>]+)", re.I)
 _CSS_URL = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"']?)(https?://[^\"')\s]+)", re.I)
@@ -52,8 +60,8 @@ _TAG_ATTRS = {"a": {"href", "rel"}, "img": {"alt", "width", "height"}, "table": 
 _CSS = CSSSanitizer(allowed_css_properties={"text-align", "vertical-align", "white-space", "width", "height",
                                             "color", "background-color", "font-weight", "font-style",
                                             "text-decoration", "border-collapse"})
-# MIME types the lab template renders escaped, or through clean_html, or as an <img> (SVG is base64-encoded).
-_SAFE_MIME = {"text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg", "image/svg+xml"}
+# MIME types myst-nb renders escaped, as an image file, or (HTML, Markdown) after clean_html.
+_SAFE_MIME = {"text/plain", "text/html", "text/markdown", "image/png", "image/jpeg", "image/svg+xml"}
 
 
 def _no_space(value: str) -> str:
@@ -92,27 +100,23 @@ def clean_html(text) -> str:
     return _CLEANER.clean(text)
 
 
-def _drop_unsafe_outputs(nb, resources):
-    """nbconvert preprocessor: remove output MIME types the template would insert unescaped (scripts, widgets)."""
+def _as_text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def sanitise_notebook(nb):
+    """The notebook as the report may show it: unsafe output types dropped, HTML and Markdown outputs cleaned,
+    widget state (which would load scripts from a CDN) removed."""
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data") or {}
             for key in [k for k in data if k not in _SAFE_MIME]:
                 del data[key]
-    return nb, resources
-
-
-def notebook_html(notebook_path: Path) -> str:
-    """One executed notebook as a self-contained HTML page, all HTML from its cells sanitised (clean_html)."""
-    exporter = HTMLExporter(template_name="lab", embed_images=True, sanitize_html=True,
-                            filters={"clean_html": clean_html})
-    exporter.register_preprocessor(_drop_unsafe_outputs, enabled=True)
-    body, _ = exporter.from_filename(str(notebook_path))
-    body = _SCRIPT.sub("", body)
-    left = external_assets(body)
-    if left:
-        raise ValueError(f"{paths.rel(notebook_path)}: HTML still references network assets: {left}")
-    return body
+            for key in ("text/html", "text/markdown"):
+                if key in data:
+                    data[key] = clean_html(_as_text(data[key]))
+    return nb
 
 
 def notebook_of(key: str, notebooks: list[str], owners: dict | None = None) -> str:
@@ -140,100 +144,6 @@ def number_owners(sources: dict[str, str]) -> dict[str, str]:
     return {prefix: name for name, src in sources.items() for prefix in _NUMBERS_CALL.findall(src)}
 
 
-def figures_of(name: str, figure_stems: list[str], sources: str) -> list[str]:
-    """Figures a notebook made: named with its number prefix ("03-…", "03_…") or as a string literal in its code."""
-    number = name.split("-", 1)[0]
-
-    def quoted(stem):
-        return f'"{stem}"' in sources or f"'{stem}'" in sources
-    return [s for s in figure_stems if s.startswith((f"{number}-", f"{number}_")) or quoted(s)]
-
-
-def _code_sources(notebook_path: Path) -> str:
-    nb = json.loads(notebook_path.read_text(encoding="utf-8"))
-    return "\n".join("".join(c.get("source", "")) for c in nb.get("cells", []) if c.get("cell_type") == "code")
-
-
-def _fmt(x) -> str:
-    if x is None:
-        return "—"
-    if isinstance(x, float):
-        return f"{x:.4g}"
-    return html.escape(str(x))
-
-
-def _row(key: str, entry: dict, page: str) -> str:
-    interval = entry.get("interval")
-    cells = [f'<a href="{page}"><code>{html.escape(key)}</code></a>', _fmt(entry.get("value")),
-             f"{_fmt(interval[0])} – {_fmt(interval[1])}" if interval else "",
-             _fmt(entry.get("p_value")) if "p_value" in entry else "",
-             html.escape(str(entry.get("unit", ""))), html.escape(str(entry.get("definition", "")))]
-    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
-
-
-_STYLE = """body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;width:100%;margin-bottom:1em}td,th{border-bottom:1px solid #ccc;padding:.3em;
-text-align:left;vertical-align:top}th{background:#f3f3f3}code{font-size:90%}.figs a{margin-right:1em}"""
-
-
-# Headline findings shown first on the landing page (keys in outputs/numbers.json; a missing key is skipped).
-HEADLINES = [
-    ("register.persons_identified", "persons identified in the register"),
-    ("register.persons_unidentified", "unidentified records (deaths known only from official counts)"),
-    ("regional.rate_03", "Apurímac: clash deaths per 100,000"),
-    ("regional.rate_05", "Ayacucho: clash deaths per 100,000"),
-    ("regional.rate_21", "Puno: clash deaths per 100,000"),
-    ("regional.rate_15", "Lima: clash deaths per 100,000"),
-    ("ethnic.selfid.t50.clash.c20230216.population_share_min",
-     "majority-Indigenous departments' population share (unknown units counted as not majority)"),
-    ("ethnic.selfid.t50.clash.c20230216.death_share_min",
-     "their share of clash deaths to 16 Feb 2023 (same reading)"),
-    ("ethnic.selfid.t50.clash.c20230216.death_share", "their share of deaths, departments of known status only"),
-    ("force.cause.firearm_projectile.share", "deaths by firearm projectile, among known causes"),
-    ("force.force.army.share", "deaths attributed to the army, among known forces"),
-    ("force.civilians_per_police_killed", "civilians killed per police officer killed"),
-    ("robustness.ethnic.share_holds", "share of specifications in which the ethnic finding holds"),
-    ("robustness.regional.share_holds", "share of specifications in which the regional finding holds"),
-]
-
-
-def headlines_html(numbers: dict, notebooks: list[str], owners=None) -> str:
-    rows = [_row(key, {**numbers[key], "definition": f"{label}. {numbers[key].get('definition', '')}"},
-                 f"notebooks/{notebook_of(key, notebooks, owners)}.html")
-            for key, label in HEADLINES if key in numbers]
-    if not rows:
-        return ""
-    return ("<h2>Headline findings</h2><table><tr><th>key</th><th>value</th><th>interval</th><th>p</th>"
-            "<th>unit</th><th>definition</th></tr>" + "".join(rows) + "</table>")
-
-
-def index_html(numbers: dict, notebooks: list[str], figures: dict[str, list[str]], owners=None) -> str:
-    """The landing page: findings grouped by notebook, each linked to its notebook page and figures."""
-    groups: dict[str, list[str]] = {}
-    for key in sorted(numbers):
-        groups.setdefault(notebook_of(key, notebooks, owners), []).append(key)
-    order = [n for n in notebooks if n in groups or figures.get(n)] + sorted(set(groups) - set(notebooks))
-    parts = [f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Findings</title><style>{_STYLE}</style>"
-             "</head><body><h1>Findings</h1><p>Every number quoted in the notebooks, as recorded in "
-             "<code>outputs/numbers.json</code>, grouped by the notebook that computed it.</p>",
-             headlines_html(numbers, notebooks, owners)]
-    for name in order:
-        page = f"notebooks/{name}.html" if name in notebooks else "#"
-        parts.append(f'<h2 id="{html.escape(name)}"><a href="{page}">{html.escape(name)}</a></h2>')
-        figs = figures.get(name, [])
-        if figs:
-            links = "; ".join(f'<a href="figures/{html.escape(s)}.png">{html.escape(s)}</a>'
-                            f' (<a href="figures/{html.escape(s)}.csv">data</a>)' for s in figs)
-            parts.append(f'<p class="figs">Figures: {links}</p>')
-        if groups.get(name):
-            parts.append("<table><tr><th>key</th><th>value</th><th>interval</th><th>p</th><th>unit</th>"
-                         "<th>definition</th></tr>")
-            parts += [_row(k, numbers[k], page) for k in groups[name]]
-            parts.append("</table>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
 def notebook_names(root: Path) -> list[str]:
     """Notebooks in pipeline order (params/pipeline.yaml), then any others by name."""
     from .runner import load_pipeline, topological_order
@@ -243,26 +153,108 @@ def notebook_names(root: Path) -> list[str]:
     return [n for n in ordered if n in present] + [n for n in present if n not in ordered]
 
 
-def build(root=None, out_dir=None) -> Path:
-    """Write outputs/report/index.html, notebooks/*.html and figures/; returns the index path."""
+def _back_link_cell():
+    return nbformat.v4.new_markdown_cell(
+        "```{note}\nPart of the report [Casualties of Peru's protests: findings](../index.md) · "
+        "[Hallazgos en español](../es.md) · [Data and codebook](../data.md) · [Every number](../numbers.md)\n```")
+
+
+def _stage_notebooks(root: Path, names: list[str], src: Path) -> tuple[dict, dict]:
+    """Sanitised copies with a back-link note; returns ({name: title}, {name: code source})."""
+    titles, sources = {}, {}
+    for name in names:
+        nb = nbformat.read(str(root / "notebooks" / f"{name}.ipynb"), as_version=4)
+        titles[name] = report_pages.notebook_title(nb, name)
+        sources[name] = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        nb = sanitise_notebook(nb)
+        nb.cells.insert(0, _back_link_cell())
+        (src / "notebooks").mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(src / "notebooks" / f"{name}.ipynb"))
+    return titles, sources
+
+
+def _stage_files(root: Path, src: Path, figures: list[str]) -> list[Path]:
+    """Site configuration, the headline figures, the codebook and the processed CSVs; returns the CSVs."""
+    for item in ("conf.py", "docutils.conf", "_static"):
+        copy = shutil.copytree if (SITE / item).is_dir() else shutil.copyfile
+        copy(SITE / item, src / item)
+    (src / "figures").mkdir()
+    for stem in figures:
+        shutil.copyfile(root / "outputs" / "figures" / f"{stem}.png", src / "figures" / f"{stem}.png")
+    processed = root / "data" / "processed"
+    codebook = processed / "codebook.md"
+    (src / "codebook.md").write_text(codebook.read_text(encoding="utf-8") if codebook.exists()
+                                     else "# Codebook\n\nNo codebook was written by this run.\n", encoding="utf-8")
+    csvs = sorted(processed.glob("*.csv")) + sorted((root / "outputs" / "tables").glob("published_vs_reproduced.csv"))
+    (src / "data").mkdir()
+    for csv in csvs:
+        shutil.copyfile(csv, src / "data" / csv.name)
+    return [src / "data" / c.name for c in csvs]
+
+
+def _sphinx(src: Path, work: Path) -> Path:
+    """Run Sphinx (warnings are errors: a broken link or reference fails the build); returns the HTML folder."""
+    html = work / "html"
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-E", "-W", "--keep-going",
+           "-d", str(work / "doctrees"), str(src), str(html)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise ReportError(f"Sphinx failed ({done.returncode}):\n{done.stderr.strip() or done.stdout.strip()}")
+    return html
+
+
+def _check_offline(html: Path) -> None:
+    for page in sorted(html.rglob("*.html")):
+        left = external_assets(page.read_text(encoding="utf-8"))
+        if left:
+            raise ReportError(f"{page.relative_to(html)}: the page would load from the network: {left}")
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Publish the built site: the old report is removed only once the new one is complete."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(target.name + ".new")
+    shutil.rmtree(staged, ignore_errors=True)
+    shutil.copytree(new, staged)
+    shutil.rmtree(target, ignore_errors=True)
+    staged.rename(target)
+
+
+def build(root=None, out_dir=None, params_file=None, headlines_file=None) -> Path:
+    """Build the report into outputs/report/ (or `out_dir`); returns the path of its index.html."""
     root = Path(root or paths.ROOT)
     out_dir = Path(out_dir or root / "outputs" / "report")
+    params_file = Path(params_file or root / "params" / "default.yaml")
+    spec = report_pages.load_spec(Path(headlines_file or SITE / "headlines.yaml"))
+    numbers = report_pages.load_numbers(root / "outputs" / "numbers.json")
     names = notebook_names(root)
-    numbers_file = root / "outputs" / "numbers.json"
-    numbers = json.loads(numbers_file.read_text(encoding="utf-8")) if numbers_file.exists() else {}
-    fig_dir = root / "outputs" / "figures"
-    stems = sorted(p.stem for p in fig_dir.glob("*.png"))
-    figures, sources = {}, {}
-    for name in names:
-        nb_path = root / "notebooks" / f"{name}.ipynb"
-        write_text_atomic(notebook_html(nb_path), out_dir / "notebooks" / f"{name}.html")
-        sources[name] = _code_sources(nb_path)
-        figures[name] = figures_of(name, stems, sources[name])
-    for stem in sorted({s for fs in figures.values() for s in fs}):
-        for ext in ("png", "csv"):
-            if (fig_dir / f"{stem}.{ext}").exists():
-                (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(fig_dir / f"{stem}.{ext}", out_dir / "figures" / f"{stem}.{ext}")
-    index = out_dir / "index.html"
-    write_text_atomic(index_html(numbers, names, figures, number_owners(sources)), index)
-    return index
+    with tempfile.TemporaryDirectory(prefix="report-") as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
+        titles, sources = _stage_notebooks(root, names, src)
+        figures = [h["figure"] for h in spec["headlines"]]
+        report_pages.require_figures(root / "outputs" / "figures", figures)
+        csvs = _stage_files(root, src, figures)
+        context = report_pages.Context(root=root, numbers=numbers, spec=spec, names=names, titles=titles,
+                                       owners=number_owners(sources), params_file=params_file,
+                                       claims_file=root / "outputs" / "tables" / "published_vs_reproduced.csv")
+        report_pages.write_pages(context, src, SITE / "templates", csvs)
+        html = _sphinx(src, Path(tmp))
+        _check_offline(html)
+        _replace_dir(html, out_dir)
+    return out_dir / "index.html"
+
+
+def main() -> int:
+    """`python -m analysis report`: build, or one line naming what is missing."""
+    try:
+        index = build()
+    except ReportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"report written to {paths.rel(index)} (open it in a browser; Spanish: {paths.rel(index.with_name('es.html'))})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

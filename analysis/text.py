@@ -49,3 +49,19 @@ def table_text(df: pd.DataFrame, digits: int = 2) -> str:
 
 def show(df: pd.DataFrame, digits: int = 2) -> None:
     print(table_text(df, digits))
+
+
+def sig(x, digits: int = 3, thousands: bool = True) -> str:
+    """`digits` significant figures, never in exponent notation: 163.64 → '164', 0.010543 → '0.0105',
+    7375.0 → '7,375' (whole numbers keep every digit)."""
+    if _missing(x):
+        return MISSING
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    rounded = round(x, decimals)
+    if rounded != 0 and math.floor(math.log10(abs(rounded))) > math.floor(math.log10(abs(x))):
+        decimals = max(0, decimals - 1)  # 9.996 → '10.0', not '10.00'
+    return num(rounded, decimals, thousands)
