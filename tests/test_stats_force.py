@@ -224,3 +224,72 @@ def test_event_lethality_ranges_over_printed_figures(victims):
     empty = F.event_lethality(victims, ev.drop(columns="injured"))
     assert empty.empty and empty.columns.tolist() == F.EVENT_LETHALITY_COLUMNS
     assert F.event_lethality(victims, None).empty
+
+
+# ---------------------------------------------------------------- values read from notebook 04, MSE helpers
+def _classification(tmp_path, rows):
+    path = tmp_path / "ethnic_classification.csv"
+    pd.DataFrame(rows, columns=["ubigeo_dep", "department", "share", "status"]).to_csv(path, index=False)
+    return path
+
+
+def test_read_majority_reads_notebook_04s_table(tmp_path):
+    path = _classification(tmp_path, [["21", "Puno", "90.8", "majority"], ["03", "Apurímac", "", "majority"],
+                                      ["15", "Lima", "17.2", "not_majority"], ["02", "Áncash", "", "unknown"]])
+    t = F.read_majority(path)
+    assert list(t["ubigeo_dep"]) == ["03", "21"] and list(t["department"]) == ["Apurímac", "Puno"]
+
+
+def test_read_majority_missing_file_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run 04-ethnic-disparity first"):
+        F.read_majority(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("rows,match", [
+    ([["21", "Puno", "", "majoritary"]], r"row 2.*status.*majoritary"),
+    ([["99", "Atlantis", "", "majority"]], r"row 2.*ubigeo_dep.*'99'"),
+    ([["21", "Puno", "", "majority"], ["21", "Puno", "", "majority"]], r"row 3.*classified twice"),
+])
+def test_read_majority_rejects_bad_rows(tmp_path, rows, match):
+    with pytest.raises(ValueError, match=match):
+        F.read_majority(_classification(tmp_path, rows))
+
+
+def test_read_majority_rejects_missing_column(tmp_path):
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"ubigeo_dep": ["21"], "department": ["Puno"]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match="status"):
+        F.read_majority(path)
+
+
+def test_comparison_groups_one_row_per_group_with_exact_share_interval():
+    from analysis.stats import force_compare as C
+    comp = pd.DataFrame([C.compare_table([[15, 14], [4, 3]], comparison="x", labels=("a", "b"), outcome_label="o"),
+                         C.compare_table([[1, 0], [18, 17]], comparison="y", labels=("c", "d"), outcome_label="o")])
+    g = F.comparison_groups(comp)
+    assert list(g["role"]) == ["group", "comparison group"] * 2 and list(g["group"]) == ["a", "b", "c", "d"]
+    assert list(g["k"]) == [15, 4, 1, 18] and list(g["n"]) == [29, 7, 1, 35]
+    lo, hi = proportion_confint(15, 29, alpha=0.05, method="beta")
+    assert (g.loc[0, "ci_low"], g.loc[0, "ci_high"]) == pytest.approx((lo, hi), abs=1e-12)
+    assert list(g["status"]) == ["tested", "tested", "too_small", "too_small"]
+    assert g.loc[0, "odds_ratio"] == g.loc[1, "odds_ratio"] == comp.loc[0, "odds_ratio"]
+
+
+def test_sources_per_person_counts_identified_only():
+    v = pd.DataFrame({"identified": [True, True, True, True, False], "n_sources": [1, 5, 6, 9, 0]})
+    s = F.sources_per_person(v)
+    assert s == {"identified": 4, "unidentified": 1, "median_sources": 5.5, "single_source": 1, "min_sources": 1}
+
+
+def test_official_national_takes_the_latest_official_count_per_context():
+    r = pd.DataFrame({"level": ["national", "national", "national", "department", "national"],
+                      "count_id": ["C1", "C2", "C3", "C4", "C5"], "official": ["True", "True", "False", "True", "True"],
+                      "category": ["clash", "clash", "clash", "clash", "blockade"],
+                      "as_of": ["2023-01-10", "2023-02-01", "2023-02-20", "2023-02-25", "2023-04-02"],
+                      "count": ["10", "12", "13", "3", "4"], "total_certain": ["10", "12", "13", "3", "4"],
+                      "total_possible": ["11", "12", "13", "3", "4"], "holds": ["within possible", "exactly",
+                                                                               "exactly", "exactly", "exactly"]})
+    t = F.official_national(r, ["clash", "blockade"], "2023-03-31")
+    assert list(t["count_id"]) == ["C2"] and t.loc[0, "count"] == 12  # later unofficial, department, post-cutoff out
+    with pytest.raises(ValueError, match="holds"):
+        F.official_national(r.drop(columns="holds"), ["clash"], "2023-03-31")

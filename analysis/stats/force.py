@@ -6,6 +6,7 @@ restricted to what this register supports. Every denominator is stated; when one
 """
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 from scipy import stats
@@ -15,6 +16,7 @@ from ..scope import Scope, select
 from ..errors import RawDataError, data_row
 from .descriptive import LEVELS, as_category
 from .exact import binom_ci
+from .injured import WAVES
 
 NOT_KNOWN = ("unknown", "not_applicable")
 UPPER_BODY = ("head", "neck", "thorax")
@@ -179,12 +181,9 @@ def lethality_index(killed: int, injured: int | None, *, source: str, window: st
     return Indicator("lethality_index", int(killed) / int(injured), int(killed), int(injured), source, window, note)
 
 
-# MINSA COE snapshots in departments.csv: (hospitalized column, cumulative discharges column, window covered)
-MINSA_WAVES = {
-    "wave1": ("minsa_hospitalized_2022-12-19", "minsa_discharged_cum_2022-12-19", "2022-12-07", "2022-12-19"),
-    "wave2": ("minsa_hospitalized_2023-01-20_since_0104", "minsa_discharged_cum_2023-01-20_since_0104",
-              "2023-01-04", "2023-01-20"),
-}
+# MINSA COE snapshots in departments.csv: (hospitalized column, cumulative discharges column, window covered),
+# as defined once in analysis.stats.injured
+MINSA_WAVES = {name: (w.hospitalized, w.discharged, w.start, w.snapshot) for name, w in WAVES.items()}
 
 
 def minsa_treated(departments: pd.DataFrame, wave: str) -> pd.DataFrame:
@@ -309,3 +308,84 @@ def event_lethality(victims: pd.DataFrame, events: pd.DataFrame | None) -> pd.Da
                          "injured_as_printed": ev.injured, "index_low": low.value, "index_high": high.value,
                          "note": low.note or "range over the injured figures printed"})
     return pd.DataFrame(rows, columns=EVENT_LETHALITY_COLUMNS)
+
+
+# ---------------------------------------------------------------- values derived by notebook 04
+CLASSIFICATION_COLUMNS = ("ubigeo_dep", "department", "status")
+CLASSIFICATION_STATUSES = ("majority", "not_majority", "unknown")
+
+
+def read_majority(path) -> pd.DataFrame:
+    """The departments notebook 04 classified as majority-Indigenous: rows of its published classification table
+    (outputs/tables/ethnic_classification.csv: ubigeo_dep, department, status) with status 'majority', sorted by
+    code. Read, never re-typed; a missing file or a malformed row fails with a message that says what to do."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} not found. Notebook 05 reads the majority-Indigenous departments from notebook 04's "
+            "classification table; run 04-ethnic-disparity first (python -m analysis run --params "
+            "params/default.yaml --only 04-ethnic-disparity), or pass classification_file.")
+    t = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in CLASSIFICATION_COLUMNS if c not in t.columns]
+    if missing:
+        raise RawDataError(str(path), None, ",".join(missing), "classification table lacks column(s) "
+                           f"{missing}; expected {list(CLASSIFICATION_COLUMNS)} as notebook 04 writes them")
+    for i, r in enumerate(t.itertuples()):
+        if r.status not in CLASSIFICATION_STATUSES:
+            raise RawDataError(str(path), data_row(i), "status",
+                               f"{r.status!r} is not one of {list(CLASSIFICATION_STATUSES)}")
+        if r.ubigeo_dep not in DEPARTMENT_CODES:
+            raise RawDataError(str(path), data_row(i), "ubigeo_dep", f"{r.ubigeo_dep!r} is not an INEI department")
+    dup = t["ubigeo_dep"].duplicated().to_numpy().nonzero()[0]
+    if len(dup):
+        raise RawDataError(str(path), data_row(int(dup[0])), "ubigeo_dep",
+                           f"department {t['ubigeo_dep'].iloc[dup[0]]} is classified twice")
+    out = t.loc[t["status"] == "majority", list(CLASSIFICATION_COLUMNS)]
+    return out.sort_values("ubigeo_dep").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- group comparisons, per group
+def comparison_groups(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """One row per group of each comparison of a force_compare.compare_all table: the group's share with the
+    outcome and its Clopper–Pearson interval, with the comparison's odds ratio, interval, p and status repeated.
+    role = 'group' (the group named first) or 'comparison group' (the rest)."""
+    rows = []
+    for r in table.itertuples():
+        for role, label, k, n in (("group", r.in_label, r.in_k, r.in_n),
+                                  ("comparison group", r.rest_label, r.rest_k, r.rest_n)):
+            lo, hi = binom_ci(int(k), int(n), alpha) if n else (float("nan"), float("nan"))
+            rows.append({"comparison": r.comparison, "outcome": r.outcome, "role": role, "group": label,
+                         "k": int(k), "n": int(n), "share": k / n if n else float("nan"), "ci_low": lo,
+                         "ci_high": hi, "status": r.status, "odds_ratio": r.odds_ratio, "or_low": r.or_low,
+                         "or_high": r.or_high, "p_value": r.p_value, "mdd_exact": r.mdd_exact})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- why no multiple-systems estimation
+def sources_per_person(victims: pd.DataFrame) -> dict:
+    """Over the identified persons of `victims`: how many, the median number of distinct sources naming or
+    describing each (victims.n_sources), and how many rest on a single source. Unidentified records come from
+    published counts, not from lists of persons, so they have no sources to overlap and are counted apart."""
+    ident = victims[victims["identified"].astype(bool)]
+    ns = pd.to_numeric(ident["n_sources"], errors="raise")
+    return {"identified": len(ident), "unidentified": int(len(victims) - len(ident)),
+            "median_sources": float(ns.median()) if len(ns) else float("nan"),
+            "single_source": int((ns == 1).sum()), "min_sources": int(ns.min()) if len(ns) else 0}
+
+
+def official_national(reconciliation: pd.DataFrame, contexts, end: str) -> pd.DataFrame:
+    """For each context, the latest official national count dated on or before `end` from
+    reconciliation_identity.csv, with the persons of the register it certainly and possibly covers and whether it
+    holds. Contexts without such a count are absent."""
+    need = {"level", "official", "category", "as_of", "count", "total_certain", "total_possible", "holds"}
+    missing = sorted(need - set(reconciliation.columns))
+    if missing:
+        raise ValueError(f"reconciliation_identity.csv: missing column(s) {missing}")
+    r = reconciliation
+    official = r["official"].astype(str).str.lower().isin(["true", "1"])
+    r = r[(r["level"] == "national") & official & r["category"].isin(list(contexts)) & (r["as_of"] <= str(end))]
+    r = r.sort_values(["category", "as_of", "count_id"] if "count_id" in r.columns else ["category", "as_of"])
+    out = r.groupby("category", sort=True).tail(1)
+    cols = [c for c in ("category", "count_id", "as_of", "count", "total_certain", "total_possible", "holds")
+            if c in out.columns]
+    return out[cols].astype({"count": int, "total_certain": int, "total_possible": int}).reset_index(drop=True)

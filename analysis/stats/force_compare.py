@@ -158,6 +158,9 @@ def sentence(row: dict, what: str, power: float = 0.8) -> str:
     often = f"{100 * power:.0f}% of the time"
     mdd_txt = (f"only a difference of about {100 * mdd:.0f} percentage points or more would be detected {often}"
                if not math.isnan(mdd) else f"no difference in proportions would be detected {often}")
-    return (head + f"; odds ratio {row['odds_ratio']:.2f} (exact interval {row['or_low']:.2f}–{row['or_high']:.2f}), "
-            f"Fisher's p = {row['p_value']:.2f}; at these group sizes {mdd_txt} ({row['excluded']} persons with "
-            f"unknown group or outcome left out).")
+    odds = lambda x: "∞" if x == math.inf else f"{x:.2f}"  # noqa: E731
+    inf_txt = ("; every person of one group had the outcome, or none did, so an odds is 0 or ∞ and the interval "
+               "is open-ended" if row["odds_ratio"] in (0, math.inf) else "")
+    return (head + f"; odds ratio {odds(row['odds_ratio'])} (exact interval {odds(row['or_low'])}–"
+            f"{odds(row['or_high'])}{inf_txt}), Fisher's p = {row['p_value']:.2f}; at these group sizes {mdd_txt} "
+            f"({row['excluded']} persons with unknown group or outcome left out).")

@@ -33,7 +33,6 @@ from .exact import binom_ci, poisson_ci
 FILE = "departments.csv"
 POPULATION = "pop_census_2017_persons"
 UNLISTED_RULES = ("exclude", "zero")
-DEFAULT_INDIGENOUS = ("03", "05", "08", "09", "21")  # notebook 04's five departments (the notebook passes its own)
 
 
 @dataclass(frozen=True)
@@ -228,11 +227,12 @@ def lethality_by_department(victims: pd.DataFrame, departments: pd.DataFrame, wa
     return pd.DataFrame(rows).astype({"attended": "Int64"})
 
 
-def lethality_groups(victims: pd.DataFrame, departments: pd.DataFrame, codes=DEFAULT_INDIGENOUS,
-                     waves=tuple(WAVES), contexts=("clash",), date_field: str = "death", alpha: float = 0.05,
+def lethality_groups(victims: pd.DataFrame, departments: pd.DataFrame, codes, waves=tuple(WAVES),
+                     contexts=("clash",), date_field: str = "death", alpha: float = 0.05,
                      unlisted=UNLISTED_RULES, labels=("majority-Indigenous", "rest")) -> pd.DataFrame:
     """Lethality index of the departments in `codes` against all others, per wave, per death policy (certain /
-    possible) and per reading of not-listed departments, plus the waves pooled ('all').
+    possible) and per reading of not-listed departments, plus the waves pooled ('all'). `codes` has no default:
+    notebook 05 reads notebook 04's majority-Indigenous list from its published table.
 
     unlisted 'exclude': a not-listed department leaves both counts (its deaths are reported in deaths_unlisted);
     'zero': MINSA's own reading, attended 0 there and its deaths counted (raises the index: a bound).
