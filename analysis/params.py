@@ -232,6 +232,9 @@ def _is_injected(source: str) -> bool:
 
 # ---------------------------------------------------------------- python -m analysis params
 
+DEFAULT_WIDTH = 40  # longer defaults are cut in the listing (the notebook has them whole)
+
+
 def listing(notebooks: list, config: dict | None = None, config_name: str = "") -> str:
     """Every parameter of every notebook: name, type, default, meaning (the inline comment), and the value a
     parameter file sets where it sets one. Names declared by several notebooks are listed at the end."""
@@ -241,8 +244,7 @@ def listing(notebooks: list, config: dict | None = None, config_name: str = "") 
         decl = declared_parameters(path)
         given = resolve_one(config, path.stem, decl) if config else {}
         lines.append(f"{path.stem} ({len(decl)} parameter{'s' * (len(decl) != 1)})")
-        rows = [(name, d["type"], d["default"], d["help"] or "(no comment in the parameters cell)")
-                for name, d in decl.items()]
+        rows = [(name, d["type"], _clip(d["default"]), d["help"] or "(no comment)") for name, d in decl.items()]
         width = [max([len(r[i]) for r in rows] + [0]) for i in range(3)]
         for name, type_name, default, meaning in rows:
             set_here = f"  [{config_name}: {given[name]!r}]" if name in given else ""
@@ -255,6 +257,10 @@ def listing(notebooks: list, config: dict | None = None, config_name: str = "") 
         lines.append("declared by several notebooks (a `shared:` value reaches each of them):")
         lines += [f"  {n}: {', '.join(o)}" for n, o in sorted(shared.items())]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _clip(text: str, width: int = DEFAULT_WIDTH) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def resolve_one(config: dict, notebook: str, decl: dict) -> dict:

@@ -445,7 +445,7 @@ def decide_all(stage, selected, steps, resolved, state, published, before, force
                               kept[name])
         upstream = [d for d in _ancestors(steps, name) if verdicts.get(d, ("skip",))[0] != "skip"]
         if verdict == "skip" and upstream:
-            verdict, why = "maybe", [f"reruns if {', '.join(upstream)} changes its outputs ({why[0]} so far)"]
+            verdict, why = "maybe", [f"reruns if {', '.join(upstream)} changes its outputs; itself {why[0]}"]
         verdicts[name] = (verdict, why)
     return verdicts
 
