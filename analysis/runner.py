@@ -700,9 +700,20 @@ def _apply(root: Path, journal: dict, replay: bool = False) -> None:
             _pause("mid-publish")
     for rel in journal["deletes"]:
         (root / rel).unlink(missing_ok=True)
+        _drop_empty_parents(root, rel)
     write_json_atomic(journal["state"], root / journal.get("state_file", STATE))
     (root / JOURNAL).unlink()
     shutil.rmtree(stage, ignore_errors=True)
+
+
+def _drop_empty_parents(root: Path, rel: str) -> None:
+    """Remove the folders a deletion left empty (a run's processed/, say), never a published tree itself."""
+    parent = Path(rel).parent
+    while parent.as_posix() not in PUBLISHED + (RUNS, ".") and (root / parent).is_dir():
+        if any((root / parent).iterdir()):
+            return
+        (root / parent).rmdir()
+        parent = parent.parent
 
 
 def recover(root: Path) -> None:
