@@ -275,9 +275,12 @@ def ipc_kernel():
         return
     from jupyter_client.manager import KernelManager
     folder = tempfile.mkdtemp(prefix="analysis-kernel-")  # short: socket paths are limited to ~100 bytes
+    manager = KernelManager(kernel_name=KERNEL, transport="ipc", ip=os.path.join(folder, "kernel"))
     try:
-        yield {"km": KernelManager(kernel_name=KERNEL, transport="ipc", ip=os.path.join(folder, "kernel"))}
+        yield {"km": manager}
     finally:
+        if manager.has_kernel:  # nbclient shuts down only the kernels of managers it made itself
+            manager.shutdown_kernel()
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -211,3 +211,17 @@ def test_the_kernel_does_not_warn_about_tcp(tmp_path, capfd, monkeypatch):
 def test_fmt_seconds():
     assert [runner.fmt_seconds(s) for s in (4.4, 59.6, 61, 3599, 3725)] == [
         "4 s", "1 min 00 s", "1 min 01 s", "59 min 59 s", "1 h 02 min"]
+
+
+def test_each_kernel_is_shut_down_when_its_notebook_is_done(tmp_path, monkeypatch):
+    managers = []
+    real = runner.ipc_kernel
+
+    def spy():
+        with real() as kwargs:
+            managers.append(kwargs["km"])
+            yield kwargs
+    monkeypatch.setattr(runner, "ipc_kernel", runner.contextlib.contextmanager(spy))
+    run(make_project(tmp_path / "p"))
+    assert len(managers) == 2 and not any(m.has_kernel for m in managers)
+    assert not any(Path(m.ip).parent.exists() for m in managers)  # the socket folders are gone
