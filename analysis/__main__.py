@@ -1,7 +1,8 @@
-"""Command line: python -m analysis {run, verify, report, sweep, bench} (see --help of each).
+"""Command line: python -m analysis {run, diff, params, verify, report, sweep, bench} (see --help of each).
 
 Every command that reads or publishes results first checks data/raw against its manifest (analysis.manifest) and
-refuses to start, naming the file, on any mismatch: run (also with --only), verify, report and sweep.
+refuses to start, naming the file, on any mismatch: run (also with --only and --dry-run), verify, report and
+sweep. `diff` and `params` only read numbers.json files and notebooks.
 """
 import argparse
 import importlib
@@ -19,6 +20,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--pipeline", default=None, help="pipeline file (default params/pipeline.yaml)")
     run.add_argument("--force", action="store_true", help="run every notebook even if unchanged")
     run.add_argument("--only", action="append", metavar="NAME", help="run only this notebook (repeatable)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="say what would run and why (inputs, outputs, parameters, code changed; forced) "
+                          "without executing or writing anything")
+    diff = sub.add_parser("diff", help="which numbers moved between two runs' numbers.json, and by how much",
+                          description="A run is 'published' (outputs/numbers.json), a name under outputs/runs/ "
+                                      "(the parameter file's stem), or a path to a numbers.json or its folder. "
+                                      "With one run, it is compared with the published one.")
+    diff.add_argument("runs", nargs="+", metavar="RUN", help="one or two runs")
+    par = sub.add_parser("params", help="list every parameter of every notebook: type, default, meaning")
+    par.add_argument("--params", default=None, help="also show the values this parameter file sets")
+    par.add_argument("--notebook", action="append", metavar="NAME", help="only this notebook (repeatable)")
     ver = sub.add_parser("verify", help="re-run everything from data/raw/ in a scratch copy and compare")
     ver.add_argument("--params", default="params/default.yaml", help="parameter file, relative to the root")
     ver.add_argument("--keep", action="store_true", help="keep the scratch copy")
@@ -34,10 +46,40 @@ def _run(args) -> int:
     from .params import ParameterError
     from .runner import NotebookFailed, PipelineError, run
     try:
-        run(params_file=args.params, pipeline_file=args.pipeline, force=args.force, only=args.only)
+        run(params_file=args.params, pipeline_file=args.pipeline, force=args.force, only=args.only,
+            dry_run=args.dry_run)
     except (ParameterError, PipelineError, NotebookFailed, RawDataError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _diff(args) -> int:
+    from .rundiff import RunNotFound, main
+    try:
+        print(main(args.runs), end="")
+    except RunNotFound as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _params(args) -> int:
+    from .params import ParameterError, listing, load_params
+    notebooks = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
+    if args.notebook:
+        known = {p.stem: p for p in notebooks}
+        unknown = [n for n in args.notebook if n not in known]
+        if unknown:
+            print(f"error: no notebook {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
+            return 2
+        notebooks = [known[n] for n in args.notebook]
+    try:
+        config = load_params(args.params) if args.params else None
+    except ParameterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(listing(notebooks, config, args.params or ""), end="")
     return 0
 
 
@@ -83,6 +125,8 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(args)  # the runner checks the manifest itself (also for programmatic runs)
+    if args.command in ("diff", "params"):
+        return _diff(args) if args.command == "diff" else _params(args)
     if _gate():
         return 1
     if args.command == "verify":

@@ -15,8 +15,11 @@ mistyped name or value, the nearest valid one ("did you mean").
 import ast
 import datetime as dt
 import difflib
+import io
+import tokenize
 from pathlib import Path
 
+import nbformat
 import papermill
 import yaml
 
@@ -94,6 +97,14 @@ def declared_parameters(notebook_path) -> dict:
                    "default": p["default"], "help": p["help"]} for name, p in found.items()}
 
 
+def declared_in_source(source: str) -> dict:
+    """declared_parameters for the source text of a parameters cell (papermill's own parser)."""
+    from papermill.translators import PythonTranslator
+    found = PythonTranslator.inspect(nbformat.v4.new_code_cell(source))
+    return {p.name: {"type": _declared_type(p.inferred_type_name, p.default), "default": p.default,
+                     "help": p.help} for p in found}
+
+
 def _declared_type(annotation: str, default: str) -> str:
     if annotation and annotation != "None":
         return annotation
@@ -149,22 +160,113 @@ def resolve(config: dict, declared: dict[str, dict]) -> dict[str, dict]:
     return resolved
 
 
-def _check_notebook(nb: str, decl: dict, shared: dict, own: dict) -> list[str]:
+def _check_notebook(nb: str, decl: dict, shared: dict, own: dict, own_where=None) -> list[str]:
+    """Problems of one notebook's values, each "<where>: <what>"; `own_where(key)` names where an own value
+    was given (default: its place in the parameter file, notebooks.<nb>.<key>)."""
+    own_where = own_where or (lambda key: f"notebooks.{nb}.{key}")
     problems = []
     for key in sorted(set(own) - set(decl)):
-        problems.append(f"notebooks.{nb}.{key}: {nb} has no parameter {key!r}{did_you_mean(key, decl)}; "
+        problems.append(f"{own_where(key)}: {nb} has no parameter {key!r}{did_you_mean(key, decl)}; "
                         "its parameters are:\n" + describe(decl))
-    for where, values in (("shared", shared), (f"notebooks.{nb}", own)):
+    for where, values in ((lambda key: f"shared.{key}", shared), (own_where, own)):
         for key, value in sorted(values.items()):
             if key not in decl:
                 continue
             if not type_ok(value, decl[key]["type"]):
-                problems.append(f"{where}.{key}: {value!r} is {type(value).__name__}, but {nb} declares "
+                problems.append(f"{where(key)}: {value!r} is {type(value).__name__}, but {nb} declares "
                                 f"{key}: {decl[key]['type']} = {decl[key]['default']}; its parameters are:\n"
                                 + describe(decl))
             else:
-                problems += [f"{where}.{key}: {p}" for p in check_value(key, value)]
+                problems += [f"{where(key)}: {p}" for p in check_value(key, value)]
     return problems
+
+
+# ---------------------------------------------------------------- notebooks run by papermill directly
+
+INJECTED_HEADER = "# Parameters"  # first line of the cell papermill injects (PythonTranslator.codify)
+
+
+def check_injected(notebook: str = "this notebook", history=None, namespace=None) -> dict:
+    """Check the values papermill injected (`papermill -p NAME VALUE`) as the runner checks a parameter file.
+
+    Call it in the first code cell after the parameters cell, before anything else assigns names:
+        from analysis.params import check_injected; check_injected("04-ethnic-disparity")
+    The kernel does not know which names were injected, but IPython's input history does: papermill's injected
+    cell starts with "# Parameters" and follows the parameters cell. An unknown name or a value of the wrong
+    type raises the runner's ParameterError (same wording, "-p NAME" in place of the parameter file's key).
+    Returns the injected {name: value}; {} when nothing was injected (run interactively or without -p).
+    """
+    if history is None or namespace is None:
+        from IPython import get_ipython
+        shell = get_ipython()
+        if shell is None:
+            return {}
+        history, namespace = shell.history_manager.input_hist_raw, shell.user_ns
+    cells = list(history)[:-1]  # the last entry is the calling cell
+    at = next((i for i in range(len(cells) - 1, 0, -1) if _is_injected(cells[i])), None)
+    if at is None:
+        return {}
+    names = [t.id for node in ast.parse(cells[at]).body if isinstance(node, ast.Assign)
+             for t in node.targets if isinstance(t, ast.Name)]
+    injected = {name: namespace[name] for name in names if name in namespace}
+    problems = _check_notebook(notebook, declared_in_source(cells[at - 1]), {}, injected,
+                               own_where=lambda key: f"-p {key}")
+    if problems:
+        raise ParameterError("invalid parameters:\n" + "\n".join(dict.fromkeys(problems)))
+    return injected
+
+
+def _is_injected(source: str) -> bool:
+    """Papermill's cell: the header comment, then assignments with no comment of their own (a parameters cell
+    that happens to start with the same comment has its inline comments, or is not only assignments)."""
+    if source.lstrip().splitlines()[:1] != [INJECTED_HEADER]:
+        return False
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        body = ast.parse(source).body
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    comments = [t for t in tokens if t.type == tokenize.COMMENT]
+    return len(comments) == 1 and all(isinstance(node, ast.Assign) for node in body)
+
+
+# ---------------------------------------------------------------- python -m analysis params
+
+DEFAULT_WIDTH = 40  # longer defaults are cut in the listing (the notebook has them whole)
+
+
+def listing(notebooks: list, config: dict | None = None, config_name: str = "") -> str:
+    """Every parameter of every notebook: name, type, default, meaning (the inline comment), and the value a
+    parameter file sets where it sets one. Names declared by several notebooks are listed at the end."""
+    lines, owners = [], {}
+    for path in notebooks:
+        path = Path(path)
+        decl = declared_parameters(path)
+        given = resolve_one(config, path.stem, decl) if config else {}
+        lines.append(f"{path.stem} ({len(decl)} parameter{'s' * (len(decl) != 1)})")
+        rows = [(name, d["type"], _clip(d["default"]), d["help"] or "(no comment)") for name, d in decl.items()]
+        width = [max([len(r[i]) for r in rows] + [0]) for i in range(3)]
+        for name, type_name, default, meaning in rows:
+            set_here = f"  [{config_name}: {given[name]!r}]" if name in given else ""
+            lines.append(f"  {name:<{width[0]}}  {type_name:<{width[1]}}  {default:<{width[2]}}  "
+                         f"{meaning}{set_here}")
+            owners.setdefault(name, []).append(path.stem)
+        lines.append("")
+    shared = {n: o for n, o in owners.items() if len(o) > 1}
+    if shared:
+        lines.append("declared by several notebooks (a `shared:` value reaches each of them):")
+        lines += [f"  {n}: {', '.join(o)}" for n, o in sorted(shared.items())]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _clip(text: str, width: int = DEFAULT_WIDTH) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def resolve_one(config: dict, notebook: str, decl: dict) -> dict:
+    """The values a parameter file gives one notebook (shared ones it declares, then its own)."""
+    shared = {k: v for k, v in config["shared"].items() if k in decl}
+    return {**shared, **config["notebooks"].get(notebook, {})}
 
 
 # ---------------------------------------------------------------- values of known parameters
