@@ -18,6 +18,12 @@ Cut-offs (the `cutoff` of each entry below): the end of the period the claim's `
 in months ends on the month's last day; when no period is stated, the publication date (a count cannot include
 deaths after it was published).
 
+A claim that does not state its definition (Amnesty's 13 % of the population / 80 % of the deaths, AI-F-01) is
+compared like for like: `search_definitions` recomputes it under every defensible definition (department sets by
+census measure and threshold, departments of unknown status counted as not majority or left out, death scope, date
+policy, cut-off), gives each a verdict, and the claim is compared under the best-matching one, which is named
+(ranking in `search_definitions`). A range over unknown data is never a verdict.
+
 The published value is read from the claim's `quantity` field, never typed here: `part` picks the `;`-separated
 part and `pick` the number inside it (0 = first, -1 = last, e.g. "48 -> 49" means 49 after the update).
 """
@@ -301,25 +307,10 @@ _c, _s = CountOf, ShareOf
 
 
 def _amnesty(which: str):
-    """Amnesty's 13 %/80 % under notebook 04's default definition (analysis.stats.ethnic.shares): majority =
-    self-identified Indigenous > 50 % (census 2017), deaths in clashes certainly 7 Dec 2022 – 16 Feb 2023."""
+    """Amnesty's 13 % / 80 % under the best-matching of the defensible definitions (see `search_definitions`):
+    the Result of the population share ("population") or death share ("deaths") of the best definition, named."""
     def run(t):
-        scope = S.Scope(contexts=CLASH, start=START, end="2023-02-16", date_field="death", policy="certain")
-        res = ethnic.shares(t["victims"], t["departments"], scope, measure="selfid", threshold=50.0)
-        sc = res["scenarios"]
-        col = "population_share" if which == "population" else "death_share"
-        known = sc.loc["known_only"]
-        lo, hi = ((known["death_share_low"], known["death_share_high"]) if which == "deaths"
-                  else (known[col], known[col]))  # population share: census count, no sampling interval
-        b = sorted([sc.loc["all_unknown_below", col], sc.loc["all_unknown_above", col]])
-        n_unk = res["coverage"]["n_unknown"]
-        n_unc = res["info"]["n_uncertain"]
-        note = "; ".join(x for x in (f"{n_unk} department(s) of unknown majority status" if n_unk else "",
-                                     f"{n_unc} clash death(s) only possibly in the window, not counted" if n_unc
-                                     else "") if x)
-        return Result(100 * known[col], 100 * lo, 100 * hi, 100 * b[0], 100 * b[1], note,
-                      f"{which} share of departments with >50 % self-identified Indigenous (census 2017); "
-                      "deaths in clashes 2022-12-07 to 2023-02-16; departments of known status")
+        return amnesty_result(amnesty_search(t), "population_share" if which == "population" else "death_share")
     return run
 
 
@@ -352,6 +343,292 @@ def _civ(cutoff, **kw):
     return Definition(contexts=CLASH, start=START, cutoff=cutoff, **kw)
 
 
+# ---------------------------------------------------------------- a claim that does not state its definition
+# Amnesty's 13 % / 80 % (AI-F-01; AI-F-02 is the Spanish release): "the regions with majority Indigenous populations
+# represent only 13 % of Peru's total population, [and] account for 80 % of the total deaths registered since the
+# crisis began". The release names neither the departments, nor the census measure, nor which deaths it counted, nor
+# up to which day. Instead of imposing one reading, the suite computes both figures under every defensible reading
+# (the grid below), says which readings reproduce the published figures within their printed rounding, and compares
+# the claim under the best-matching one, which it names. Unknown data are never a reading: a department whose
+# Indigenous share is not published is either counted as not majority (Amnesty names the majority departments and
+# sets them against the rest of the country) or left out with its deaths; the range over every resolution of the
+# unknowns is reported beside, never as a verdict.
+AMNESTY_CLAIM = "AI-F-01"
+SEARCH_MEASURES = {"selfid": "self-identification", "mothertongue": "mother tongue"}
+SEARCH_THRESHOLDS = (40.0, 50.0, 60.0)
+SEARCH_UNKNOWN = {  # name: (scenario of analysis.stats.ethnic.shares, meaning)
+    "not_majority": ("all_unknown_below", "departments of unknown status counted as not majority"),
+    "known_only": ("known_only", "departments of known status only"),
+}
+SEARCH_DEATHS = {  # name: (contexts, meaning)
+    "clash": (("clash",), "civilians killed in clashes"),
+    "civilian": (tuple(c for c in vocab.CONTEXT if c != "police_officer"), "every civilian death"),
+    "all": (tuple(vocab.CONTEXT), "every death, the police officer's included"),
+}
+SEARCH_POLICIES = {"certain": "certainly dead", "possible": "possibly dead"}
+SEARCH_CUTOFFS = {  # the report's cut-off and the dates around it, each with its basis
+    "2023-02-02": "the Defensoría's last national count before the release, DP-08",
+    "2023-02-09": "the end of the period Amnesty itself documented, AI-L-02",
+    "2023-02-16": "the release date, the cut-off when no period is stated",
+    "2023-02-28": "the end of February",
+}
+# The reading closest to the release's words: "majority Indigenous" read as more than half self-identifying as
+# Indigenous (the census's ethnic question); the departments it does not name as the rest of the country; "the total
+# deaths registered since the crisis began" as every death to the release date; persons certainly in the window.
+STATED = {"measure": "selfid", "threshold": 50.0, "unknown": "not_majority", "deaths": "all",
+          "date_policy": "certain", "cutoff": "2023-02-16"}
+SEARCH_VICTIM_COLUMNS = ("victim_id", "identified", "context", "event_id", "department", "ubigeo_dep",
+                         "date_death_min", "date_death_max", "date_injury_min", "date_injury_max")
+SEARCH_COLUMNS = ["rank", "best", "key", "measure", "threshold", "unknown", "deaths", "date_policy", "cutoff",
+                  "cutoff_basis", "n_majority", "majority_departments", "population_majority", "population_total",
+                  "population_share", "population_share_min", "population_share_max", "deaths_majority",
+                  "deaths_total", "death_share", "death_share_low", "death_share_high", "deaths_uncertain_majority",
+                  "deaths_uncertain_other", "population_verdict", "death_verdict", "n_reproduced", "departures",
+                  "departs_from", "distance", "departments_vs_best", "persons_not_in_best", "best_persons_not_here",
+                  "persons_other_group_than_best", "definition"]
+
+
+def published_figure(claims: pd.DataFrame, claim_id: str, part: int, kind: str, pick: int = 0) -> dict:
+    """One published number of a claim as compare() reads it: value, qualifier (the quote's "about", "more than"...
+    when the quantity field prints none), rounding unit and the raw text."""
+    rec = claims.loc[claims["claim_id"] == claim_id].iloc[0]
+    value, qual, raw = published_number(rec["quantity"], part, pick)
+    if qual == "exact":
+        qual = quote_qualifier(rec["quote"], value)
+    return {"value": value, "qualifier": qual, "unit": rounding_unit(value, kind, raw), "raw": raw}
+
+
+def amnesty_published(claims: pd.DataFrame, claim_id: str = AMNESTY_CLAIM) -> dict:
+    """{"population_share": figure, "death_share": figure} of the claim, read from its quantity field through the
+    claim's entry in CLAIMS (parts 0 and 1), never typed."""
+    entry = {c.claim_id: c for c in CLAIMS}[claim_id]
+    return {q.name: published_figure(claims, claim_id, q.part, q.kind, q.pick) for q in entry.quantities}
+
+
+def search_key(measure: str, threshold: float, unknown: str, deaths: str, policy: str, cutoff: str) -> str:
+    """Stable key of one searched definition, e.g. 'selfid.t50.not_majority.clash.certain.c20230202'."""
+    return f"{measure}.t{threshold:g}.{unknown}.{deaths}.{policy}.c{cutoff.replace('-', '')}"
+
+
+def describe_search_row(r) -> str:
+    """A searched definition in words (the departments it classifies as majority named)."""
+    deps = r["majority_departments"] or "none"
+    measure = {"selfid": "self-identified as Indigenous (census 2017, persons 12+)",
+               "mothertongue": "have an Indigenous mother tongue (census 2017)"}.get(r["measure"], r["measure"])
+    return (f"{r['n_majority']} department(s) ({deps}) where more than {r['threshold']:g} % {measure}, "
+            f"{SEARCH_UNKNOWN[r['unknown']][1]}; {SEARCH_DEATHS[r['deaths']][1]} "
+            f"{SEARCH_POLICIES[r['date_policy']]} between {START} and {r['cutoff']} "
+            f"({SEARCH_CUTOFFS.get(r['cutoff'], 'cut-off')})")
+
+
+def _departures(spec: dict, stated: dict) -> list[str]:
+    label = {"measure": lambda v: SEARCH_MEASURES.get(v, v), "threshold": lambda v: f"{v:g} %",
+             "unknown": lambda v: v.replace("_", " "), "deaths": str, "date_policy": str, "cutoff": str}
+    return [f"{dim.replace('_', ' ')}: {label[dim](spec[dim])} instead of {label[dim](stated[dim])}" for dim in stated
+            if spec[dim] != stated[dim]]
+
+
+@dataclass(frozen=True)
+class Search:
+    """The definitions searched for a claim that does not state its own: `table` (one row per definition, ranked;
+    SEARCH_COLUMNS), `persons` (key -> the persons it counts: victim_id, department, status of their department,
+    in_group, certain) and `published` (amnesty_published)."""
+    table: pd.DataFrame
+    persons: dict
+    published: dict
+
+    @property
+    def best(self) -> pd.Series:
+        return self.table.loc[self.table["best"]].iloc[0]
+
+    def row(self, **spec) -> pd.Series:
+        """The one row matching every given column (e.g. measure="selfid", threshold=50.0, ...)."""
+        hit = self.table
+        for col, value in spec.items():
+            hit = hit[hit[col] == value]
+        if len(hit) != 1:
+            raise KeyError(f"{spec}: {len(hit)} searched definitions match, expected 1")
+        return hit.iloc[0]
+
+    def reproducing(self, figure: str | None = None) -> pd.DataFrame:
+        """The rows that reproduce one figure ("population" or "death"), or both (None), within the published
+        rounding or exactly."""
+        ok = lambda col: self.table[col] != "not reproduced"  # noqa: E731
+        mask = ok(f"{figure}_verdict") if figure else ok("population_verdict") & ok("death_verdict")
+        return self.table[mask]
+
+
+def _persons_of(victims: pd.DataFrame, scope: S.Scope, status: dict) -> pd.DataFrame:
+    """Every person possibly in a definition's death scope: victim_id, department, status of their department
+    ('no department' when none), in_group (a majority department), certain (certainly in the window) and counted
+    (in the count under the scope's date policy). The "known_only" treatment keeps the rows of a known status."""
+    sel = S.select(victims, scope)
+    p = sel.possible
+    code = p["ubigeo_dep"].astype("string").fillna("").str.strip()
+    st = code.map(status).fillna("no department").astype(str)
+    certain = p["victim_id"].isin(sel.certain["victim_id"]).to_numpy()
+    return pd.DataFrame({"victim_id": p["victim_id"].astype(str).to_numpy(),
+                         "department": p["department"].astype("string").fillna("").to_numpy(),
+                         "status": st.to_numpy(), "in_group": (st == "majority").to_numpy(), "certain": certain,
+                         "counted": certain if scope.policy == "certain" else np.ones(len(p), dtype=bool)})
+
+
+def search_definitions(victims: pd.DataFrame, departments: pd.DataFrame, published: dict, *, start: str = START,
+                       measures=tuple(SEARCH_MEASURES), thresholds=SEARCH_THRESHOLDS, unknown=tuple(SEARCH_UNKNOWN),
+                       deaths=tuple(SEARCH_DEATHS), policies=tuple(SEARCH_POLICIES), cutoffs=tuple(SEARCH_CUTOFFS),
+                       stated: dict = STATED, alpha: float = 0.05) -> Search:
+    """Population and death share of the majority-Indigenous departments under every definition of the grid
+    (measure × threshold × treatment of departments of unknown status × death scope × date policy × cut-off),
+    each through analysis.stats.ethnic.shares, with a verdict per published figure (`verdict`, share rule).
+
+    Ranking (rank 1 = the best-matching definition, `best`): most published figures reproduced; then the fewest
+    departures from the reading closest to the claim's words (`stated`, listed in `departs_from`); then the smallest
+    distance to the published figures in rounding units; then the key. Each row says how it differs from the best:
+    departments classified otherwise, persons counted here and not there (and the reverse), persons counted in the
+    other group. `deaths_uncertain_*`: persons only possibly in the window (in / outside the group), which bound
+    the death share of a certain-policy row; the persons counted are checked against ethnic.shares' totals."""
+    rows, persons = [], {}
+    pop_pub, death_pub = published["population_share"], published["death_share"]
+    # only the columns a definition reads (the grid repeats the selection and classification 144 times)
+    victims = victims[[c for c in SEARCH_VICTIM_COLUMNS if c in victims.columns]]
+    for m in measures:
+        mc = ethnic.MEASURES[m]
+        wanted = ("ubigeo_dep", "department", *ethnic.POPULATION_BASES.values(), *mc.total, *mc.source_cols,
+                  *(c for names in (*mc.parts, *mc.others) for c in names))
+        deps_m = departments[[c for c in dict.fromkeys(wanted) if c in departments.columns]]
+        for t in thresholds:
+            for dk in deaths:
+                for pol in policies:
+                    for cut in cutoffs:
+                        sc = S.Scope(contexts=SEARCH_DEATHS[dk][0], start=start, end=cut, date_field="death",
+                                     policy=pol)
+                        res = ethnic.shares(victims, deps_m, sc, measure=m, threshold=float(t), alpha=alpha)
+                        tab, scen = res["table"], res["scenarios"]
+                        status = dict(zip(tab["ubigeo_dep"].astype(str), tab["status"].astype(str)))
+                        majority = tab.loc[tab["status"] == "majority", "department"].astype(str).tolist()
+                        everyone = _persons_of(victims, sc, status)
+                        for u in unknown:
+                            s = scen.loc[SEARCH_UNKNOWN[u][0]]
+                            p = everyone if u == "not_majority" else \
+                                everyone[everyone["status"].isin(["majority", "not_majority"])].reset_index(drop=True)
+                            c = p[p["counted"]]
+                            if (int(c["in_group"].sum()), len(c)) != (int(s["deaths_majority"]),
+                                                                        int(s["deaths_total"])):
+                                raise AssertionError(f"{m}/{t}/{u}/{dk}/{pol}/{cut}: persons counted "
+                                                     f"{int(c['in_group'].sum())}/{len(c)} differ from ethnic.shares "
+                                                     f"{int(s['deaths_majority'])}/{int(s['deaths_total'])}")
+                            unc = p[~p["certain"]]
+                            a_in, a_out = int(unc["in_group"].sum()), int((~unc["in_group"]).sum())
+                            key = search_key(m, float(t), u, dk, pol, cut)
+                            persons[key] = p
+                            spec = {"measure": m, "threshold": float(t), "unknown": u, "deaths": dk,
+                                    "date_policy": pol, "cutoff": cut}
+                            pop, death = 100 * s["population_share"], 100 * s["death_share"]
+                            pv = verdict("share", pop_pub["value"], pop_pub["qualifier"], pop_pub["unit"], pop)
+                            dv = verdict("share", death_pub["value"], death_pub["qualifier"], death_pub["unit"], death)
+                            dep = _departures(spec, stated)
+                            lo_b = 100 * scen.loc["all_unknown_below", "population_share"]
+                            hi_b = 100 * scen.loc["all_unknown_above", "population_share"]
+                            rows.append({"key": key, **spec, "cutoff_basis": SEARCH_CUTOFFS.get(cut, ""),
+                                         "n_majority": len(majority), "majority_departments": ", ".join(majority),
+                                         "population_majority": int(s["population_majority"]),
+                                         "population_total": int(s["population_total"]),
+                                         "population_share": pop,
+                                         "population_share_min": pop if u == "not_majority" else lo_b,
+                                         "population_share_max": pop if u == "not_majority" else hi_b,
+                                         "deaths_majority": int(s["deaths_majority"]),
+                                         "deaths_total": int(s["deaths_total"]), "death_share": death,
+                                         "death_share_low": 100 * s["death_share_low"],
+                                         "death_share_high": 100 * s["death_share_high"],
+                                         "deaths_uncertain_majority": a_in, "deaths_uncertain_other": a_out,
+                                         "population_verdict": pv, "death_verdict": dv,
+                                         "n_reproduced": int(pv != "not reproduced") + int(dv != "not reproduced"),
+                                         "departures": len(dep), "departs_from": "; ".join(dep),
+                                         "distance": abs(pop - pop_pub["value"]) / pop_pub["unit"]
+                                         + (abs(death - death_pub["value"]) / death_pub["unit"]
+                                            if np.isfinite(death) else np.inf)})
+    table = pd.DataFrame(rows)
+    table = table.sort_values(["n_reproduced", "departures", "distance", "key"],
+                              ascending=[False, True, True, True], kind="mergesort").reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table.insert(1, "best", table["rank"] == 1)
+    best = table.iloc[0]
+    # per definition: {victim_id: (department, in_group)} of the persons it counts
+    counted = {k: dict(zip(p.loc[p["counted"], "victim_id"],
+                           zip(p.loc[p["counted"], "department"], p.loc[p["counted"], "in_group"].astype(bool))))
+               for k, p in persons.items()}
+    bp = counted[best["key"]]
+    best_deps = set(filter(None, best["majority_departments"].split(", ")))
+
+    def who(ids, of):
+        return " ; ".join(f"{i} ({of[i][0] or 'no department'})" for i in sorted(ids))
+    diffs = []
+    for r in table.itertuples():
+        p = counted[r.key]
+        deps = set(filter(None, r.majority_departments.split(", ")))
+        other = [i for i in set(p) & set(bp) if p[i][1] != bp[i][1]]
+        diffs.append({"departments_vs_best": "; ".join([f"+{d}" for d in sorted(deps - best_deps)]
+                                                       + [f"-{d}" for d in sorted(best_deps - deps)]),
+                      "persons_not_in_best": who(set(p) - set(bp), p),
+                      "best_persons_not_here": who(set(bp) - set(p), bp),
+                      "persons_other_group_than_best": who(other, p)})
+    table = pd.concat([table, pd.DataFrame(diffs)], axis=1)
+    table["definition"] = [describe_search_row(r) for r in table.to_dict("records")]
+    return Search(table[SEARCH_COLUMNS], persons, published)
+
+
+def _frame_key(df: pd.DataFrame) -> tuple:
+    return (df.shape, tuple(df.columns), int(pd.util.hash_pandas_object(df.astype(str), index=True).sum()))
+
+
+_SEARCHES: dict = {}
+
+
+def amnesty_search(tables: dict) -> Search:
+    """The definition search for AI-F-01 over `tables` (victims, departments): tables["amnesty_search"] when the
+    caller has computed it, else computed once per content of the two tables."""
+    if isinstance(tables.get("amnesty_search"), Search):
+        return tables["amnesty_search"]
+    key = (_frame_key(tables["victims"]), _frame_key(tables["departments"]))
+    if key not in _SEARCHES:
+        _SEARCHES.clear()
+        _SEARCHES[key] = search_definitions(tables["victims"], tables["departments"], amnesty_published(read_claims()))
+    return _SEARCHES[key]
+
+
+def amnesty_result(search: Search, quantity: str) -> Result:
+    """The comparison of one of the claim's figures under the best-matching definition. Population share: a census
+    count (no sampling interval). Death share: exact (Clopper–Pearson) interval over the persons counted; its range
+    is over the persons only possibly in the window (none, some or all of them counted) — shown, never a verdict."""
+    b = search.best
+    n_defs, n_both = len(search.table), len(search.reproducing())
+    found = (f"best of {n_defs} definitions searched (outputs/tables/claims_definition_search.csv); {n_both} "
+             "reproduce both figures")
+    if quantity == "population_share":
+        v = b["population_share"]
+        return Result(v, v, v, b["population_share_min"], b["population_share_max"], found, b["definition"])
+    p = search.persons[b["key"]]
+    kc, nc = int((p["in_group"] & p["certain"]).sum()), int(p["certain"].sum())
+    a_in, a_out = int(b["deaths_uncertain_majority"]), int(b["deaths_uncertain_other"])
+    lo = 100 * kc / (nc + a_out) if nc + a_out else np.nan
+    hi = 100 * (kc + a_in) / (nc + a_in) if nc + a_in else np.nan
+    note = found + (f"; {a_in + a_out} death(s) only possibly in the window ({a_in} in the group)" if a_in + a_out
+                    else "")
+    cand = tuple((i, "possible", f"only possibly inside the window ({d or 'no department'})")
+                 for i, d in zip(p.loc[~p["certain"], "victim_id"], p.loc[~p["certain"], "department"]))
+    return Result(b["death_share"], b["death_share_low"], b["death_share_high"], lo, hi, note, b["definition"],
+                  int(b["deaths_majority"]), kc + a_in, cand)
+
+
+def amnesty_verdict(search: Search) -> str:
+    """The claim's verdict under the best definition: exactly when both figures are; within the rounding when both
+    are reproduced, at least one only within the rounding; otherwise not reproduced."""
+    v = {search.best["population_verdict"], search.best["death_verdict"]}
+    if "not reproduced" in v:
+        return "not reproduced"
+    return "reproduced exactly" if v == {"reproduced exactly"} else "reproduced within the published rounding"
+
+
 # Notes. Each addressed claim's note is the rule that explains a difference; numbers come from the computation.
 # Recurring rules:
 N_CUTOFF = ("the register dates deaths individually; a count published at a date includes persons whose date the "
@@ -368,8 +645,9 @@ CLAIMS: tuple[Claim, ...] = (
     # Amnesty preliminary findings, 16 Feb 2023
     Claim("AI-F-01", (Quantity("population_share", 0, _amnesty("population"), "share"),
                       Quantity("death_share", 1, _amnesty("deaths"), "share")),
-          "the department list and population source are not published: reproduced under notebook 04's default "
-          "(self-identification > 50 %); the population share is a census share, not a sample"),
+          "Amnesty publishes neither its departments nor its census measure, death scope or cut-off: compared "
+          "under the best-matching of the defensible definitions searched (search_definitions), named in the "
+          "definition; the population share is a census share, not a sample"),
     Claim("AI-F-02", (Quantity("population_share", 0, _amnesty("population"), "share"),
                       Quantity("death_share", 1, _amnesty("deaths"), "share")),
           "same claim as AI-F-01 (Spanish release); same definitions"),
@@ -745,10 +1023,8 @@ def compare(claims: pd.DataFrame, tables: dict, table=CLAIMS) -> pd.DataFrame:
             rows.append({**base, "status": "not_addressed", "reason": c.note})
             continue
         for q in c.quantities:
-            value, qual, raw = published_number(rec.quantity, q.part, q.pick)
-            unit = rounding_unit(value, q.kind, raw)
-            if qual == "exact":
-                qual = quote_qualifier(rec.quote, value)
+            fig = published_figure(claims, rec.claim_id, q.part, q.kind, q.pick)
+            value, qual, raw, unit = fig["value"], fig["qualifier"], fig["raw"], fig["unit"]
             if q.of is not None:  # "39 of 49" → percent
                 den, _, den_raw = published_number(rec.quantity, *q.of)
                 value, raw = 100 * value / den, raw if den_raw == raw else f"{raw} of {den_raw}"
@@ -819,6 +1095,74 @@ def record_reproduced(numbers, addr: pd.DataFrame) -> None:
                         definition=f"{r.definition}; interval = exact Clopper-Pearson 95 % "
                                    f"(range over unknowns {fmt_number(r.range_low, 1)}-{fmt_number(r.range_high, 1)}); "
                                    f"{r.verdict}")
+
+
+def five_department(search: Search, deaths: str = "clash", policy: str = "certain", cutoff: str | None = None):
+    """The row of the stated department reading (self-identification > 50 %, departments of unknown status counted
+    as not majority: the five departments Apurímac, Ayacucho, Cusco, Huancavelica and Puno on today's data) under
+    one death scope, date policy and cut-off (default: the release date)."""
+    return search.row(measure=STATED["measure"], threshold=STATED["threshold"], unknown=STATED["unknown"],
+                      deaths=deaths, date_policy=policy, cutoff=cutoff or STATED["cutoff"])
+
+
+def record_amnesty(numbers, search: Search, claim_id: str = AMNESTY_CLAIM) -> dict:
+    """Record the definition search of the claim: how many definitions reproduce each figure; the stated department
+    reading's population share and death share (<claim>.population_share_<n>dep, <claim>.death_share_<n>dep: civilians
+    killed in clashes certainly by the release date, and .death_share_<n>dep.<deaths>.<policy> per death scope);
+    the former comparison (departments of known status only); the best-matching definition and the verdict.
+    Returns {name: key suffix} of what it recorded, for the prose."""
+    t, best = search.table, search.best
+    five = five_department(search)
+    tag = f"{int(five['n_majority'])}dep"
+    keys = {}
+
+    def add(name, value, **kw):
+        numbers.add(f"{claim_id}.{name}", value, **kw)
+        keys[name] = value
+
+    add("n_definitions", len(t), unit="count",
+        definition="definitions searched: measure x threshold x departments of unknown status x death scope x date "
+                   "policy x cut-off (outputs/tables/claims_definition_search.csv)")
+    for fig in ("population", "death"):
+        add(f"n_reproduce_{fig}", len(search.reproducing(fig)), unit="count",
+            definition=f"searched definitions whose {fig} share reproduces the published figure within its rounding")
+    add("n_reproduce_both", len(search.reproducing()), unit="count",
+        definition="searched definitions that reproduce both published figures within their rounding")
+    add(f"population_share_{tag}", five["population_share"], unit="percent",
+        definition=f"population share (census 2017) of the {five['n_majority']} departments "
+                   f"({five['majority_departments']}) where more than {STATED['threshold']:g} % of persons 12+ "
+                   "self-identified as Indigenous, departments of unknown status counted as not majority; "
+                   f"{five['population_verdict']}")
+    add(f"death_share_{tag}", five["death_share"], unit="percent",
+        interval=(five["death_share_low"], five["death_share_high"]),
+        definition=f"share of the civilians killed in clashes certainly between {START} and {five['cutoff']} (the "
+                   f"release date) who died in those departments; exact Clopper-Pearson 95 % interval; "
+                   f"{five['death_verdict']}"
+                   + (f"; counted here and not under the best definition: {five['persons_not_in_best']}"
+                      if five["persons_not_in_best"] else ""))
+    for dk in SEARCH_DEATHS:
+        for pol in SEARCH_POLICIES:
+            r = five_department(search, dk, pol)
+            add(f"death_share_{tag}.{dk}.{pol}", r["death_share"], unit="percent",
+                interval=(r["death_share_low"], r["death_share_high"]),
+                definition=f"death share of the same departments: {SEARCH_DEATHS[dk][1]}, {SEARCH_POLICIES[pol]} "
+                           f"between {START} and {r['cutoff']}; {r['deaths_majority']} of {r['deaths_total']}; "
+                           f"exact 95 % interval; {r['death_verdict']}")
+    old = search.row(measure=STATED["measure"], threshold=STATED["threshold"], unknown="known_only", deaths="clash",
+                     date_policy="certain", cutoff=STATED["cutoff"])
+    add("population_share_known_only", old["population_share"], unit="percent",
+        definition="the former comparison: population share of the majority departments among departments of known "
+                   f"status only (self-identification > {STATED['threshold']:g} %); {old['population_verdict']}")
+    add("death_share_known_only", old["death_share"], unit="percent",
+        interval=(old["death_share_low"], old["death_share_high"]),
+        definition="the former comparison: share of civilians killed in clashes certainly by the release date, "
+                   f"departments of known status only; {old['death_verdict']}")
+    add("best_definition", best["key"], unit="department",
+        definition=f"the best-matching definition (rank 1 of {len(t)}): {best['definition']}")
+    add("verdict", amnesty_verdict(search), unit="percent",
+        definition=f"verdict of the published 13 % / 80 % under the best-matching definition "
+                   f"(population: {best['population_verdict']}; deaths: {best['death_verdict']})")
+    return keys
 
 
 def verdict_counts(addr: pd.DataFrame) -> dict:

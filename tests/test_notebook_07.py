@@ -1,5 +1,6 @@
 """Runs notebooks/07-published-vs-reproduced.ipynb through papermill into a scratch outputs directory and checks
-that every published claim appears once in its table and that the numbers it records match the package."""
+that every published claim appears once in its table, that the numbers it records match the package, and that the
+Amnesty definition search agrees with plain pandas over data/processed."""
 import json
 
 import pandas as pd
@@ -61,3 +62,89 @@ def test_verdicts_and_difference_columns(run):
         assert value[f"{r.claim_id}.{r.quantity}"] == int(float(r.n_certain))
         assert value[f"{r.claim_id}.{r.quantity}_possible"] == int(float(r.n_possible))
     assert (addr.loc[addr["verdict"] == "not reproduced", "difference_reasons"] != "").all()
+
+
+# ---------------------------------------------------------------- Amnesty's 13 % / 80 %: the definition search
+FIVE = ["Apurímac", "Ayacucho", "Cusco", "Huancavelica", "Puno"]  # the five-department definition (issue 10)
+
+
+def _plain_death_share(row, victims: pd.DataFrame, five: list) -> tuple[int, int]:
+    """(deaths in the five departments, deaths counted) of a five-department row, read from victims.csv with
+    plain pandas: context, date interval against the window, every person in the denominator."""
+    ctx = victims["context"]
+    keep = {"clash": ctx == "clash", "civilian": ctx != "police_officer", "all": ctx.notna()}[row["deaths"]]
+    lo, hi = victims["date_death_min"], victims["date_death_max"]
+    if row["date_policy"] == "certain":
+        inside = lo.notna() & hi.notna() & (lo >= "2022-12-07") & (hi <= row["cutoff"])
+    else:
+        inside = (hi.isna() | (hi >= "2022-12-07")) & (lo.isna() | (lo <= row["cutoff"]))
+    counted = victims[keep & inside]
+    return int(counted["department"].isin(five).sum()), len(counted)
+
+
+def test_five_department_population_share_from_departments_csv(run):
+    deps = pd.read_csv(paths.PROCESSED / "departments.csv")
+    pop = deps["pop_census_2017_persons"]
+    expected = 100 * pop[deps["department"].isin(FIVE)].sum() / pop.sum()
+    assert deps["department"].isin(FIVE).sum() == 5 and 12.5 <= expected < 13.5  # Amnesty's 13 %
+    numbers = json.loads((run / "numbers.json").read_text(encoding="utf-8"))
+    assert numbers["claims.AI-F-01.population_share_5dep"]["value"] == pytest.approx(expected, abs=1e-8)
+    assert "reproduced within the published rounding" in numbers["claims.AI-F-01.population_share_5dep"]["definition"]
+    table = pd.read_csv(run / "tables" / "claims_definition_search.csv", keep_default_na=False)
+    five = table[(table["measure"] == "selfid") & (table["threshold"] == 50) & (table["unknown"] == "not_majority")]
+    assert len(five) == 24 and (five["majority_departments"] == ", ".join(FIVE)).all()
+    assert five["population_share"].to_numpy() == pytest.approx(expected)
+    # the death share of every five-department row, recomputed from victims.csv
+    victims = pd.read_csv(paths.PROCESSED / "victims.csv", dtype=str)
+    for r in five.to_dict("records"):
+        k, n = _plain_death_share(r, victims, FIVE)
+        assert (r["deaths_majority"], r["deaths_total"]) == (k, n), r["key"]
+        assert r["death_share"] == pytest.approx(100 * k / n)
+    clash = five[(five["deaths"] == "clash") & (five["date_policy"] == "certain") & (five["cutoff"] == "2023-02-16")]
+    assert numbers["claims.AI-F-01.death_share_5dep"]["value"] == pytest.approx(clash["death_share"].iloc[0])
+
+
+def test_search_table_matching_rows(run):
+    table = pd.read_csv(run / "tables" / "claims_definition_search.csv", keep_default_na=False)
+    numbers = json.loads((run / "numbers.json").read_text(encoding="utf-8"))
+    value = {k.removeprefix("claims.AI-F-01."): v["value"] for k, v in numbers.items()
+             if k.startswith("claims.AI-F-01.")}
+    assert len(table) == value["n_definitions"] == 2 * 3 * 2 * 3 * 2 * 4 and table["key"].is_unique
+    # a figure printed to the unit (13, 80) is reproduced by any value that rounds to it
+    pop_ok = (table["population_share"] - 13).abs() <= 0.5
+    death_ok = (table["death_share"] - 80).abs() <= 0.5
+    assert ((table["population_verdict"] != "not reproduced") == pop_ok).all()
+    assert ((table["death_verdict"] != "not reproduced") == death_ok).all()
+    assert (value["n_reproduce_population"], value["n_reproduce_death"], value["n_reproduce_both"]) == \
+        (int(pop_ok.sum()), int(death_ok.sum()), int((pop_ok & death_ok).sum()))
+    # the five-department definition reproduces both figures with the deaths in clashes to the Defensoría's last
+    # count before the release; the best definition is among those that reproduce both, with the fewest departures
+    both = table[pop_ok & death_ok]
+    assert "selfid.t50.not_majority.clash.certain.c20230202" in set(both["key"])
+    best = table[table["best"].astype(str) == "True"]
+    assert len(best) == 1 and best["rank"].iloc[0] == 1 and best["key"].iloc[0] == value["best_definition"]
+    assert best.index[0] in both.index and best["departures"].iloc[0] == both["departures"].min()
+
+
+def test_amnesty_verdict_under_the_best_definition(run):
+    table = pd.read_csv(run / "tables" / "claims_definition_search.csv", keep_default_na=False)
+    best = table[table["best"].astype(str) == "True"].iloc[0]
+    numbers = json.loads((run / "numbers.json").read_text(encoding="utf-8"))
+    verdicts = {best["population_verdict"], best["death_verdict"]}
+    expected = "not reproduced" if "not reproduced" in verdicts else \
+        "reproduced exactly" if verdicts == {"reproduced exactly"} else "reproduced within the published rounding"
+    assert numbers["claims.AI-F-01.verdict"]["value"] == expected == "reproduced within the published rounding"
+    comp = pd.read_csv(run / "tables" / "published_vs_reproduced.csv", keep_default_na=False)
+    for cid in ("AI-F-01", "AI-F-02"):  # the comparison is made under the best definition, named
+        rows = comp[comp["claim_id"] == cid].set_index("quantity")
+        assert float(rows.loc["population_share", "reproduced"]) == pytest.approx(best["population_share"])
+        assert float(rows.loc["death_share", "reproduced"]) == pytest.approx(best["death_share"])
+        assert (rows["definition"] == best["definition"]).all()
+        assert rows.loc["population_share", "verdict"] == best["population_verdict"]
+        assert rows.loc["death_share", "verdict"] == best["death_verdict"]
+    # the best definition's death share, recomputed from victims.csv when it is a five-department definition
+    if best["measure"] == "selfid" and best["threshold"] == 50 and best["unknown"] == "not_majority":
+        victims = pd.read_csv(paths.PROCESSED / "victims.csv", dtype=str)
+        k, n = _plain_death_share(best, victims, FIVE)
+        assert best["death_share"] == pytest.approx(100 * k / n)
+        assert abs(100 * k / n - 80) <= 0.5
