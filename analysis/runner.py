@@ -345,21 +345,18 @@ def notebook_file(root: Path, name: str) -> Path:
     return root / "notebooks" / f"{name}.ipynb"
 
 
-LOCK = ".cache/run.lock"
-
-
 @contextlib.contextmanager
 def _exclusive(root: Path):
-    """One run at a time per project: a second run waits for the first (both would use the one stage)."""
+    """One run at a time per project: a second run waits for the first (both would use the one stage). The lock
+    is taken on the project directory itself, so a run refused by its checks has written nothing."""
     import fcntl
-    path = root / LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def run(root=None, params_file=None, pipeline_file=None, force=False, only=None, out=sys.stdout,
