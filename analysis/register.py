@@ -193,18 +193,20 @@ def _true(s: pd.Series) -> pd.Series:
 
 
 def identity_text(identity: pd.DataFrame) -> str:
-    """One paragraph on the identity: the latest official snapshot's cells, then the event counts."""
+    """One paragraph on the identity: the latest official snapshot's cells (and those that do not hold, with the
+    difference), then the event counts."""
     nat = identity[identity["level"] == "national"]
     latest = nat[nat["as_of"] == nat["as_of"].max()]
-    exact = int((latest["holds"] == "exactly").sum())
+    exact = latest["holds"] == "exactly"
+    off = "; ".join(f"{r.category} ({r.geo}): published {r.count}, {r.total_certain} certain, up to "
+                    f"{r.total_possible} possible" for r in latest[~exact].itertuples())
     events = identity[identity["level"] == "event"]
     ev_text = "; ".join(f"{r.count_id} ({r.event_id}, as of {r.as_of}): published {r.count}, "
-                        f"{r.total_certain} certain, up to {r.total_possible} possible"
+                        f"{r.total_certain} certain, up to {r.total_possible} possible ({r.holds})"
                         for r in events.itertuples())
     return (f"At the latest official snapshot (as of {latest['as_of'].max()}) the identity holds exactly in "
-            f"**{exact} of {len(latest)}** national cells: {int(latest['count'].sum())} deaths = "
-            f"{int(latest['identified_certain'].sum())} identified + {int(latest['unidentified_certain'].sum())} "
-            f"unidentified. Event counts: {ev_text or 'none'}.")
+            f"**{int(exact.sum())} of {len(latest)}** national cells"
+            + (f"; it does not in: {off}" if off else "") + f". Event counts: {ev_text or 'none'}.")
 
 
 def scope_counts(victims: pd.DataFrame, dates, contexts=("clash", "blockade", "police_officer")) -> pd.DataFrame:

@@ -137,22 +137,42 @@ def test_no_clash_death_lacks_a_department(victims):
 
 
 # ---- reconciliation identity at every level ------------------------------------------------------------------------
-def test_identity_exact_at_latest_snapshot(reg):
+def latest_national(reg):
     t = reg.tables["reconciliation_identity"]
-    latest = t[(t["level"] != "event") & (t["as_of"] == t.loc[t["level"] != "event", "as_of"].max())]
-    assert len(latest) >= 4 and (latest["holds"] == "exactly").all(), latest
+    nat = t[t["level"] == "national"]
+    return nat[nat["as_of"] == nat["as_of"].max()].set_index("category")
+
+
+def test_identity_exact_at_latest_snapshot(reg):
+    """Every cell of the latest snapshot holds exactly but national clash, where the sources conflict by one
+    person: the Defensoría's clash count rose by 1 between 25 Jan (46, reproduced exactly) and March (47), while
+    two clash deaths of the register fall in between (Lima 28 Jan, Aymaraes 9 Feb)."""
+    latest = latest_national(reg)
+    assert len(latest) >= 4
+    assert (latest.drop(index="clash")["holds"] == "exactly").all(), latest
+    clash = latest.loc["clash"]
+    assert clash["total_certain"] - clash["count"] == 1 and clash["holds"] == "no"
+
+
+def test_clash_conflict_is_between_the_last_two_snapshots(reg, victims):
+    t = reg.tables["reconciliation_identity"]
+    jan = t[(t["level"] == "national") & (t["category"] == "clash") & (t["as_of"] == "2023-01-25")].iloc[0]
+    assert jan["holds"] == "exactly"
+    between = victims[victims["context"].eq("clash") & victims["date_death_min"].gt("2023-01-25")
+                      & victims["date_death_max"].le(latest_national(reg).loc["clash", "as_of"])]
+    assert sorted(between["department"]) == ["Apurímac", "Lima"]
 
 
 def test_identity_recomputed_independently(reg, victims):
     """Each national cell at the latest snapshot: persons of the cell's context whose death is certainly on or
     before the as-of day (identified and unidentified alike) equal the published count."""
-    t = reg.tables["reconciliation_identity"]
-    latest = t[(t["level"] == "national") & (t["as_of"] == t["as_of"].max())]
+    latest = latest_national(reg).reset_index()
     for cell in latest.itertuples():
         mask = victims["context"].eq(cell.category) & victims["date_death_max"].fillna("9999").le(cell.as_of)
         if cell.geo != "national":
             mask &= victims["department"].eq(cell.geo)
-        assert int(mask.sum()) == cell.count, cell
+        assert int(mask.sum()) == cell.total_certain, cell
+        assert (int(mask.sum()) == cell.count) == (cell.holds == "exactly"), cell
 
 
 def test_earlier_national_clash_snapshots_within_two(reg):
@@ -163,8 +183,9 @@ def test_earlier_national_clash_snapshots_within_two(reg):
 
 
 def test_juliaca_event_counts(reg, victims):
+    """17 dead of the 9 January event as of 10 Jan and 18 as of 12 Jan are reproduced exactly."""
     t = reg.tables["reconciliation_identity"].query("level == 'event'").set_index("count_id")
-    assert set(t.index) == {"C0057", "C0061"}
+    assert set(t.index) == {"C0057", "C0061"} and (t["holds"] == "exactly").all()
     for cid in t.index:
         cell = t.loc[cid]
         in_event = victims["event_id"].eq(cell["event_id"]) & victims["context"].eq("clash")
@@ -213,11 +234,12 @@ def test_every_hand_decision_is_applied_and_logged(reg):
 
 # ---- one scope ------------------------------------------------------------------------------------------------------------
 def test_select_certain_within_possible(victims):
-    s = scope.select(victims, scope.Scope(contexts=("clash",), end="2023-01-10"))
+    s = scope.select(victims, scope.Scope(contexts=("clash",), end="2023-01-09"))
     assert set(s.certain["victim_id"]) <= set(s.possible["victim_id"])
     in_ctx = victims[victims["context"] == "clash"]
     assert len(s.possible) + len(s.outside) == len(in_ctx)
-    straddle = person(victims, "Mamani Muchica")  # died on or after 9 Jan, no upper bound
+    straddle = person(victims, "Mamani Hancco")  # died 9 or 10 January
+    assert (straddle["date_death_min"], straddle["date_death_max"]) == ("2023-01-09", "2023-01-10")
     assert straddle["victim_id"] in set(s.uncertain["victim_id"])
 
 
