@@ -5,7 +5,6 @@ refuses to start, naming the file, on any mismatch: run (also with --only and --
 sweep. `diff` and `params` only read numbers.json files and notebooks.
 """
 import argparse
-import importlib
 import subprocess
 import sys
 
@@ -96,13 +95,7 @@ def _gate() -> int:
 
 
 def _sweep(rest) -> int:
-    try:
-        multiverse = importlib.import_module("analysis.multiverse")
-    except ModuleNotFoundError as err:
-        if err.name != "analysis.multiverse":
-            raise
-        print("error: the multiverse sweep is not available (analysis/multiverse.py is missing)", file=sys.stderr)
-        return 2
+    from . import multiverse
     from .params import ParameterError
     try:
         return multiverse.main(rest) or 0

@@ -546,11 +546,6 @@ def _selected(manual_links, by_id, log) -> list:
     return kept
 
 
-def _is_single_name(row) -> bool:
-    forms = _forms(row.get("name_forms"))
-    return bool(forms) and all(len(f) == 1 for f in forms)
-
-
 def _report_row(a, b, s, kind, decision, reason):
     x, y = sorted([a, b])
     if s is None:

@@ -1,7 +1,7 @@
 """Names: normalisation, initials, variant keys (NOTES.md §4)."""
 import pytest
 
-from analysis.clean.names import comparison_key, initials_of, is_initials, normalise_name, split_forms
+from analysis.clean.names import comparison_key, is_initials, normalise_name, split_forms
 
 
 def test_normalise():
@@ -22,11 +22,6 @@ def test_initials(text):
 @pytest.mark.parametrize("text", ["NN", "David A. Q.", "Jhamileth N. A.", "Miguel Arcana", ""])
 def test_not_initials(text):
     assert not is_initials(text)
-
-
-def test_initials_of():
-    assert initials_of("R.P.M.LL.") == "RPMLL"
-    assert initials_of("Cristofer Ramos Aime") == "CRA"
 
 
 @pytest.mark.parametrize("a,b", [

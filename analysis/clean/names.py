@@ -69,14 +69,6 @@ def is_initials(text) -> bool:
     return bool(_INITIALS.match(t)) and letters.isupper() and len(letters) >= 2
 
 
-def initials_of(name) -> str:
-    """Initials of a full name ('Cristofer Ramos Aime' → 'CRA'); of an initials form, its letters."""
-    if is_initials(name):
-        return re.sub(r"[.\s]", "", str(name)).upper()
-    norm, _ = normalise_name(name)
-    return "".join(tok[0] for tok in norm.split())
-
-
 def variant_key(token: str) -> str:
     """Comparison key of one normalised token (its canonical spelling, else itself)."""
     return _VARIANT_OF.get(token, token)
