@@ -1,9 +1,16 @@
-"""Notebook 03 runs end to end under two specifications; its numbers agree with an independent count."""
+"""Notebook 03 runs end to end under two specifications; its numbers agree with an independent count, and its
+headline (the poverty gradient with events and departments as the units) with an independent recomputation in
+statsmodels / scipy / numpy."""
+import itertools
 import json
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from analysis import paths
 from analysis.numbers import UNITS
@@ -13,8 +20,9 @@ VICTIMS = paths.PROCESSED / "victims.csv"
 DEPARTMENTS = paths.PROCESSED / "departments.csv"
 
 SPECS = {
-    "default": {},
-    "wider": {"cutoff_date": "2023-01-31", "contexts": ["clash", "blockade"], "reference": "rest", "model": "negbin"},
+    "default": {"n_wild": 9999},
+    "wider": {"cutoff_date": "2023-01-31", "contexts": ["clash", "blockade"], "reference": "Lima+Callao",
+              "n_wild": 999},
 }
 CORE_KEYS = {
     "persons_in_register": "persons", "deaths_counted": "persons", "excluded_other_context": "persons",
@@ -24,8 +32,11 @@ CORE_KEYS = {
     "highest_rate_department": "department", "highest_rate": "persons per 100,000",
     "departments_rr_significant_holm": "departments", "events_total": "events", "events_linked": "events",
     "deaths_no_event": "persons", "poisson_dispersion": "index", "negbin_alpha": "index",
-    "model_events_clusters": "events",
+    "model_events_clusters": "events", "gradient.headline": "ratio", "gradient.sign_flip": "ratio",
+    "gradient.poisson_model": "ratio", "post_treatment.share_before": "proportion",
 }
+DEFENSIBLE = ("quasi_poisson", "negbin_lr", "cluster_t", "wild_cluster", "sign_flip", "randomisation_departments")
+BANDS = {"lowest (not stated; <20 by elimination)": 0, "20-30": 1, "30-40": 2, ">40": 3}
 
 
 def _params(name, out):
@@ -72,8 +83,9 @@ def test_numbers_keys_units_and_spec(runs, name):
         assert nums[f"regional.{key}"]["unit"] == unit, key
     spec = nums["regional.deaths_counted"]["spec"]
     assert spec["cutoff_date"] == SPECS[name].get("cutoff_date", "2023-03-31")
-    assert spec["model"] == SPECS[name].get("model", "poisson")
-    assert spec["date_policy"] == "certain"
+    assert spec["reference"] == SPECS[name].get("reference", "rest")
+    assert spec["date_policy"] == "certain" and spec["n_wild"] == SPECS[name]["n_wild"]
+    assert not any("roadblock" in k for k in nums)  # post-treatment context: no rate ratio is recorded for it
 
 
 @pytest.mark.parametrize("name", list(SPECS))
@@ -109,7 +121,8 @@ def test_outputs_written_and_cell_outputs_deterministic(runs, name):
     out = runs[name]
     for f in ("figures/regional_rates_forest.png", "figures/regional_rates_forest.svg",
               "figures/regional_rates_forest.csv", "tables/regional_rates.csv", "tables/regional_rate_ratios.csv",
-              "tables/regional_events.csv", "tables/regional_models.csv"):
+              "tables/regional_events.csv", "tables/regional_methods.csv", "figures/regional_methods.png",
+              "tables/regional_covariate_levels.csv", "tables/regional_post_treatment_context.csv"):
         assert (out / f).exists(), f
     rates = pd.read_csv(out / "tables/regional_rates.csv", dtype={"ubigeo_dep": str})
     assert len(rates) == 25
@@ -126,3 +139,83 @@ def test_outputs_written_and_cell_outputs_deterministic(runs, name):
     joined = "\n".join(texts)
     assert str(out) not in joined and "/tmp/" not in joined and " at 0x" not in joined
     assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+
+
+# ------------------------------------------------------------------ the headline, recomputed independently
+def _frame():
+    """Department table (deaths, population, poverty band 0-3) and the counted persons of the default
+    specification, from the CSV files with plain pandas."""
+    v = pd.read_csv(VICTIMS, dtype=str, keep_default_na=False)
+    counted = v[(v["context"] == "clash") & (v["date_death_max"] != "") & (v["date_death_max"] <= "2023-03-31")]
+    counted = counted[counted["ubigeo_dep"] != ""]
+    deps = pd.read_csv(DEPARTMENTS, dtype={"ubigeo_dep": str})
+    deps["band"] = deps["pov2022_band_pct"].map(BANDS).astype(float)
+    deps["deaths"] = deps["ubigeo_dep"].map(counted.groupby("ubigeo_dep").size()).fillna(0)
+    return deps, counted
+
+
+def test_headline_equals_the_largest_defensible_p_and_widest_interval(runs):
+    nums = {k.removeprefix("regional."): e for k, e in _numbers(runs["default"]).items()}
+    head = nums["gradient.headline"]
+    ps = {m: nums[f"gradient.{m}"]["p_value"] for m in DEFENSIBLE}
+    assert head["p_value"] == pytest.approx(max(ps.values()))
+    assert head["p_value"] > nums["gradient.poisson_model"]["p_value"]  # the person-level p is never the headline
+    widths = {m: np.log(nums[f"gradient.{m}"]["interval"][1] / nums[f"gradient.{m}"]["interval"][0])
+              for m in DEFENSIBLE if "interval" in nums[f"gradient.{m}"]}
+    assert np.log(head["interval"][1] / head["interval"][0]) == pytest.approx(max(widths.values()))
+
+
+def test_model_based_quasi_poisson_and_negative_binomial_match_statsmodels(runs):
+    nums = {k.removeprefix("regional."): e for k, e in _numbers(runs["default"]).items()}
+    deps, _ = _frame()
+    X, off = sm.add_constant(deps["band"]), np.log(deps["pop_census_2017_persons"].astype(float))
+    fit = sm.GLM(deps["deaths"], X, family=sm.families.Poisson(), offset=off).fit()
+    assert nums["poisson_dispersion"]["value"] == pytest.approx(fit.pearson_chi2 / fit.df_resid, rel=1e-6)
+    assert nums["gradient.poisson_model"]["value"] == pytest.approx(np.exp(fit.params["band"]), rel=1e-6)
+    q = sm.GLM(deps["deaths"], X, family=sm.families.Poisson(), offset=off).fit(scale="X2", use_t=True)
+    assert nums["gradient.quasi_poisson"]["interval"] == pytest.approx(list(np.exp(q.conf_int().loc["band"])), rel=1e-5)
+    assert nums["gradient.quasi_poisson"]["p_value"] == pytest.approx(q.pvalues["band"], rel=1e-4)
+    # negative binomial: the likelihood-ratio statistic from two statsmodels fits (dispersion re-estimated in each)
+    full = NegativeBinomial(deps["deaths"], X, offset=off, loglike_method="nb2").fit(disp=0, maxiter=5000)
+    null = NegativeBinomial(deps["deaths"], np.ones((len(deps), 1)), offset=off, loglike_method="nb2").fit(
+        disp=0, maxiter=5000)
+    assert nums["gradient.negbin_lr"]["p_value"] == pytest.approx(stats.chi2.sf(2 * (full.llf - null.llf), 1),
+                                                                  rel=1e-3)
+
+
+def test_event_clustered_t_interval_and_sign_flip_p_match_independent_computations(runs):
+    nums = {k.removeprefix("regional."): e for k, e in _numbers(runs["default"]).items()}
+    deps, counted = _frame()
+    # GLM cluster covariance: persons x departments Poisson with one dummy per person (the multinomial given the
+    # total), errors clustered by lethal event, times G/(G-1), t(G-1) critical value
+    codes = deps["ubigeo_dep"].tolist()
+    dep = counted["ubigeo_dep"].map({c: i for i, c in enumerate(codes)}).to_numpy()
+    ev = pd.factorize(counted["event_id"].where(counted["event_id"] != "", "solo:" + counted["victim_id"]))[0]
+    n, D, G = len(dep), len(codes), ev.max() + 1
+    assert nums["model_events_clusters"]["value"] == G
+    y = np.zeros(n * D)
+    y[np.arange(n) * D + dep] = 1
+    exog = np.column_stack([np.tile(deps["band"].to_numpy(), n), np.kron(np.eye(n), np.ones((D, 1)))])
+    off = np.tile(np.log(deps["pop_census_2017_persons"].to_numpy(dtype=float)), n)
+    fit = sm.GLM(y, exog, family=sm.families.Poisson(), offset=off).fit(
+        cov_type="cluster", cov_kwds={"groups": np.repeat(ev, D), "use_correction": False}, tol=1e-12)
+    se = np.sqrt(fit.cov_params()[0, 0] * G / (G - 1))
+    q = stats.t.ppf(0.975, G - 1)
+    assert nums["gradient.cluster_t"]["interval"] == pytest.approx(
+        [np.exp(fit.params[0] - q * se), np.exp(fit.params[0] + q * se)], rel=1e-5)
+    # sign-flip: each event's score sum (band - population-weighted mean band) under the null, all 2^G flips
+    pop = deps["pop_census_2017_persons"].to_numpy(dtype=float)
+    xbar = float(np.dot(deps["band"], pop) / pop.sum())
+    e = pd.Series(deps["band"].to_numpy()[dep] - xbar).groupby(ev).sum().to_numpy()
+    signs = np.array(list(itertools.product([-1.0, 1.0], repeat=G)))
+    p = float(np.mean(np.abs(signs @ e) >= abs(e.sum()) - 1e-9))
+    assert nums["gradient.sign_flip"]["p_value"] == pytest.approx(p)
+
+
+def test_leave_one_out_table_and_figure_name_events_in_words(runs):
+    loo = pd.read_csv(runs["default"] / "tables/regional_leave_one_event_out.csv")
+    events = pd.read_csv(paths.PROCESSED / "events.csv")
+    words = dict(zip(events["event_id"], events["label"]))
+    assert loo["label"].iloc[0] == "all events"
+    assert loo["label"].iloc[1:].tolist() == [words.get(e, e) for e in loo["removed"].iloc[1:]]
+    assert "sign_flip_p" in loo.columns and loo["sign_flip_p"].between(0, 1).all()

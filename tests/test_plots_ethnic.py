@@ -44,7 +44,9 @@ def test_population_vs_death_share_draws_scenarios_in_order():
     assert [(s[0][0], s[1][0]) for s in segs] == [pytest.approx((lo, hi)) for lo, hi in
                                                   [(0.5, 0.95), (0.4, 0.8), (0.7, 0.97)]]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["known only", "unknown all below", "unknown all above"]
-    assert ax.get_title() == "Majority-Indigenous departments (selfid, > 50 %): population vs deaths"
+    assert ax.get_title() == ("Majority-Indigenous departments (self-identified Indigenous, > 50 %): "
+                              "population vs deaths")
+    assert "persons: descriptive" in ax.get_legend_handles_labels()[1][1]
 
 
 def test_population_vs_death_share_rejects_incomplete_input():
@@ -108,3 +110,62 @@ def test_rate_vs_share_rejects_bad_input():
         P.rate_vs_share(_table().drop(columns="rate_low"), "selfid", 50.0)
     with pytest.raises(ValueError, match="'maybe'"):
         P.rate_vs_share(_table().assign(status="maybe"), "selfid", 50.0)
+
+
+def _overlaps(boxes):
+    return [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+
+
+def test_rate_vs_share_labels_do_not_overlap_even_when_units_sit_together():
+    """Eight units at nearly the same place (as Lima, Callao, Amazonas and Loreto do): no two labels overlap."""
+    n = 8
+    t = pd.DataFrame({
+        "ubigeo_dep": [f"{i:02d}" for i in range(1, n + 1)], "department": [f"Department {i}" for i in range(n)],
+        "share": [17.0 + 0.2 * i if i % 2 else np.nan for i in range(n)],
+        "share_low": [17.0 + 0.2 * i if i % 2 else 0.0 for i in range(n)],
+        "share_high": [17.0 + 0.2 * i if i % 2 else 26.0 for i in range(n)],
+        "basis": ["total published" if i % 2 else "upper bound from non-Indigenous parts" for i in range(n)],
+        "status": ["not_majority"] * n, "population": [10 ** 6] * n, "deaths": [0, 1, 0, 0, 1, 0, 0, 0]})
+    t["rate_per_100k"] = t["deaths"] / t["population"] * 1e5
+    t["rate_low"], t["rate_high"] = 0.0, t["rate_per_100k"] + 0.4
+    fig, _ = P.rate_vs_share(t, "selfid", 50.0, subtitle="scope; 2 persons")
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    labels = [a for a in ax.texts if a.get_text()]
+    assert len(labels) == n
+    assert _overlaps([a.get_window_extent(renderer) for a in labels]) == []
+    assert "scope; 2 persons" in fig._suptitle.get_text()
+    assert "self-identified Indigenous" in ax.get_xlabel() and "selfid" not in ax.get_xlabel()
+
+
+def _levels():
+    return pd.DataFrame({
+        "scenario": ["all_unknown_above", "known_only", "all_unknown_below"],
+        "population_share": [0.55, 0.22, 0.13], "event_share": [0.73, 0.67, 0.53],
+        "event_share_low": [0.45, 0.35, 0.27], "event_share_high": [0.92, 0.90, 0.79],
+        "death_share": [0.91, 0.90, 0.81], "death_share_low": [0.71, 0.62, 0.41],
+        "death_share_high": [0.98, 0.98, 0.94]}).set_index("scenario")
+
+
+def test_evidence_levels_draws_three_bars_per_scenario_with_their_intervals_in_percent():
+    lv = _levels()
+    fig, data = P.evidence_levels(lv, "title", headline="all_unknown_below")
+    order = ["known_only", "all_unknown_below", "all_unknown_above"]
+    assert data["scenario"].tolist() == order
+    (ax,) = fig.axes
+    pop, events, deaths = ax.containers[0], ax.containers[1], ax.containers[3]  # [2], [4]: error bars
+    assert [b.get_width() for b in pop] == pytest.approx([0.22, 0.13, 0.55])
+    assert [b.get_width() for b in events] == pytest.approx([0.67, 0.53, 0.73])
+    assert [b.get_width() for b in deaths] == pytest.approx([0.90, 0.81, 0.91])
+    segs = [s for c in ax.collections if isinstance(c, LineCollection) for s in c.get_segments()]
+    assert sorted((round(s[0][0], 6), round(s[1][0], 6)) for s in segs) == sorted(
+        [(0.35, 0.9), (0.27, 0.79), (0.45, 0.92), (0.62, 0.98), (0.41, 0.94), (0.71, 0.98)])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["known only", "unknown all below\n(headline)",
+                                                           "unknown all above"]
+    assert "53.3 %" not in [t.get_text() for t in ax.texts] and "53.0 %" in [t.get_text() for t in ax.texts]
+    assert ax.xaxis.get_major_formatter()(0.4, 0) == "40 %"
+
+
+def test_evidence_levels_rejects_incomplete_input():
+    with pytest.raises(KeyError, match="event_share_low"):
+        P.evidence_levels(_levels().drop(columns="event_share_low"), "t")

@@ -7,7 +7,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.plots.regional import leave_one_out_drawable, leave_one_out_plot, rates_forest  # noqa: E402
+from analysis.plots.regional import (leave_one_out_drawable, leave_one_out_plot, methods_forest,  # noqa: E402
+                                     rates_forest)
+from analysis.stats import clustered as C  # noqa: E402
+from analysis.stats import regression as R  # noqa: E402
 from analysis.scope import Scope  # noqa: E402
 from analysis.stats.rates import department_rates  # noqa: E402
 from tests.registers import as_register  # noqa: E402
@@ -75,10 +78,61 @@ def test_leave_one_out_plot_draws_finite_positive_ratios_and_names_the_infinite_
     assert full.get_xdata()[0] == 4.0
     assert [t.get_text() for t in ax.get_yticklabels()] == ["without E1 (Puno, 3)", "without E4 (Ayacucho, 5)"]
     assert ax.get_xscale() == "log"
-    assert "not drawn (no reference death left): E2" in ax.get_title()
+    assert "not drawn (no reference death left): E2" in fig._suptitle.get_text()
     segments = ax.collections[0].get_segments()
     assert segments[1][:, 0].tolist() == [1.0, 6.0]  # open upper limit drawn only up to the estimate
-    assert "rate ratio Puno / Lima" in ax.get_xlabel()
+    assert "rate ratio Puno / Lima" in ax.get_title()
+    assert len(fig.axes) == 1  # no model panel without model_label
+
+
+def test_leave_one_out_plot_names_events_in_words_and_adds_the_model_panel():
+    loo = loo_table().assign(label=["all events", "Juliaca massacre", "Lima centre clashes", "Cusco clashes",
+                                    "Ayacucho airport massacre"], sign_flip_p=[0.3, 0.7, 0.2, 0.4, 0.5])
+    fig, _ = leave_one_out_plot(loo, "Puno / rest of the country", model_label="the poverty band",
+                                subtitle="clash deaths; 11 deaths in 4 lethal events")
+    ax, ax2 = fig.axes
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks == ["without Juliaca massacre (Puno, 3)", "without Ayacucho airport massacre (Ayacucho, 5)"]
+    assert not any("E1" in t or "E4" in t for t in ticks)  # words, not event codes
+    title = fig._suptitle.get_text()
+    assert "clash deaths; 11 deaths in 4 lethal events" in title
+    assert "not drawn (no reference death left): Lima centre clashes" in title
+    (points,) = [ln for ln in ax2.get_lines() if ln.get_marker() == "s"]
+    assert list(points.get_xdata()) == [1.2, 1.3]  # model_rr_first of the drawn rows, in the same order
+    assert [t.get_text() for t in ax2.texts] == ["p 0.70", "p 0.50"]
+    assert "the poverty band" in ax2.get_title()
+
+
+def _methods():
+    counts = np.zeros((6, 5), dtype=int)
+    for g, (dep, n) in enumerate([(0, 3), (1, 1), (2, 4), (3, 2), (4, 1), (2, 2)]):
+        counts[g, dep] = n
+    d = C.make_design(counts, [1000., 2000., 1500., 4000., 1200.], [0., 1., 1., 0., 1.])
+    results = R.cluster_aware(d, n_draws=999, n_wild=999)
+    return R.methods_table(results, C.most_conservative(results))
+
+
+def test_methods_forest_draws_every_method_marks_the_headline_and_greys_the_descriptive_ones():
+    m = _methods()
+    fig, data = methods_forest(m, "rate ratio (log scale)", "title\nscope; 13 deaths, 6 events")
+    assert data is m
+    (ax,) = fig.axes
+    ticks = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert len(ticks) == len(m) and ticks[-1].startswith("Poisson, model-based")  # first method at the top
+    starred = [t for t in ticks if t.endswith("★")]
+    assert 1 <= len(starred) <= 2
+    heads = m[m["headline_p"] | m["headline_interval"]]
+    assert set(heads["role"]) == {"defensible"}
+    grey = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels() if t.get_color() == "dimgrey"]
+    assert len(grey) == int((m["role"] != "defensible").sum())
+    bold = [t.get_text() for t in ax.texts if t.get_fontweight() == "bold"]
+    assert len(bold) == 1 and bold[0].startswith("p")
+    assert ax.get_xscale() == "log" and ax.get_title() == "title\nscope; 13 deaths, 6 events"
+
+
+def test_methods_forest_refuses_an_unknown_role():
+    with pytest.raises(ValueError, match="role"):
+        methods_forest(_methods().assign(role="magic"), "x", "t")
 
 
 def test_leave_one_out_drawable_and_refusals():

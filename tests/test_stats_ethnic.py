@@ -379,3 +379,95 @@ def test_alternatives_table_and_records_equal_direct_shares():
     last = table.loc[1]
     assert (last["majority_units"], last["units_unknown"], last["contexts"]) == ("A, C", 2, "all")
     assert table.loc[1, "deaths"] == 16
+
+
+# ------------------------------------------------------------- evidence at the level it was generated (events)
+def _event_victims():
+    """Lethal events: A (majority) E1 with 5 deaths and E2 with 1; C (majority) E3 with 2; B (not majority) E4
+    with 1; E (unknown) E5 with 2; F (not majority: 30-45 %) E6 with 1; one person with no department, no event."""
+    rows = [("01", "E1")] * 5 + [("01", "E2"), ("03", "E3"), ("03", "E3"), ("02", "E4"), ("05", "E5"), ("05", "E5"),
+                                 ("06", "E6"), ("", "")]
+    v = [{**_victim(i, d), "event_id": e} for i, (d, e) in enumerate(rows)]
+    return as_register(pd.DataFrame(v))
+
+
+def _scope_tab():
+    return ethnic.shares(_event_victims(), _departments(), FEB16)["table"]
+
+
+def test_scenario_groups_follow_the_person_level_scenarios():
+    tab = _scope_tab()
+    assert tab.set_index("ubigeo_dep")["status"].to_dict() == {
+        "01": "majority", "02": "not_majority", "03": "majority", "04": "not_majority", "05": "unknown",
+        "06": "not_majority"}
+    assert ethnic.scenario_groups(tab, "known_only") == {"group": ["01", "03"],
+                                                         "within": ["01", "02", "03", "04", "06"], "unknown": "drop"}
+    assert ethnic.scenario_groups(tab, "all_unknown_below") == {"group": ["01", "03"], "within": None,
+                                                                "unknown": "outside"}
+    assert ethnic.scenario_groups(tab, "all_unknown_above")["group"] == ["01", "03", "05"]
+    with pytest.raises(ValueError, match="scenario"):
+        ethnic.scenario_groups(tab, "middle")
+
+
+def test_event_scenarios_are_exact_binomial_tests_on_hand_counted_events():
+    v, tab = _event_victims(), _scope_tab()
+    ev = ethnic.event_scenarios(v, tab)
+    pop = dict(zip(_departments()["ubigeo_dep"], _departments()["pop_census_2017_persons"]))
+    total = sum(pop.values())
+    # below: 3 of 7 events (E1, E2, E3; the person without department is its own event, outside the group)
+    below = ev.loc["all_unknown_below"]
+    share = (pop["01"] + pop["03"]) / total
+    assert (below.events_group, below.events_total) == (3, 7)
+    assert below.population_share == pytest.approx(share)
+    assert below.p_value == pytest.approx(stats.binomtest(3, 7, share).pvalue)
+    assert (below.event_share_low, below.event_share_high) == pytest.approx(binom_ci(3, 7))
+    known = ev.loc["known_only"]  # events in A, B, C, D, F only; unknown E and the person without department out
+    k_share = (pop["01"] + pop["03"]) / (total - pop["05"])
+    assert (known.events_group, known.events_total) == (3, 5)
+    assert known.p_value == pytest.approx(stats.binomtest(3, 5, k_share).pvalue)
+    above = ev.loc["all_unknown_above"]  # E5 and the person without department join the group
+    assert (above.events_group, above.events_total) == (5, 7)
+    assert above.p_value == pytest.approx(stats.binomtest(5, 7, (pop["01"] + pop["03"] + pop["05"]) / total).pvalue)
+
+
+def test_bootstrap_scenarios_resample_whole_events():
+    v, tab = _event_victims(), _scope_tab()
+    b = ethnic.bootstrap_scenarios(v, tab, n_boot=4000, seed=7)
+    below = b.loc["all_unknown_below"]
+    assert (below.deaths_group, below.deaths_total, below.events) == (8, 13, 7)
+    assert below.death_share == pytest.approx(8 / 13)
+    # independent percentile bootstrap over events (numpy, another generator): the same interval within MC error
+    rng = np.random.default_rng(123)
+    sizes = np.array([5, 1, 2, 1, 2, 1, 1])
+    inside = np.array([5, 1, 2, 0, 0, 0, 0])
+    draws = rng.integers(0, 7, size=(20000, 7))
+    shares = inside[draws].sum(axis=1) / sizes[draws].sum(axis=1)
+    lo, hi = np.quantile(shares, [0.025, 0.975])
+    assert below.death_share_low == pytest.approx(lo, abs=0.04)
+    assert below.death_share_high == pytest.approx(hi, abs=0.04)
+    person_lo, person_hi = binom_ci(8, 13)
+    assert below.death_share_high - below.death_share_low > person_hi - person_lo  # events: wider than persons
+    assert b.loc["known_only", "deaths_total"] == 10  # A, B, C, F (E unknown, one person without department)
+
+
+def test_contrast_design_and_record_functions():
+    v, tab = _event_victims(), _scope_tab()
+    d = ethnic.contrast(v, _departments(), tab, "all_unknown_below")
+    assert d.x.tolist() == [1, 0, 1, 0, 0, 0] and d.N == 12 and d.G == 6  # the person without department is out
+    k = ethnic.contrast(v, _departments(), tab, "known_only")
+    assert list(k.departments) == ["01", "02", "03", "04", "06"] and k.N == 10
+    n = _numbers()
+    ethnic.record_event_level(n, ethnic.event_scenarios(v, tab), ethnic.bootstrap_scenarios(v, tab, n_boot=500,
+                                                                                            seed=1))
+    e = n.entries["ethnic.events.all_unknown_below.event_share"]
+    assert e["value"] == pytest.approx(3 / 7) and e["unit"] == "proportion" and "unit: event" in e["definition"]
+    assert n.entries["ethnic.events.all_unknown_below.events_majority"]["unit"] == "events"
+    assert "500 resamples" in n.entries["ethnic.bootstrap.known_only.death_share"]["definition"]
+    from analysis.stats import clustered as C
+    from analysis.stats import regression as R
+    res = R.cluster_aware(d, n_draws=99, n_wild=99, interval=False)
+    head = C.most_conservative(res)
+    ethnic.record_contrast(n, "all_unknown_below", res, head, C.pearson_dispersion(d), d)
+    rr = n.entries["ethnic.clustered.all_unknown_below.rate_ratio"]
+    assert rr["p_value"] == pytest.approx(max(r.p_value for r in res if r.defensible))
+    assert "descriptive" in n.entries["ethnic.clustered.all_unknown_below.exact_conditional"]["definition"]

@@ -216,3 +216,24 @@ def test_within_top_interval_lists_departments_reaching_the_top_lower_limit():
                              "rate_low": [5.0, 1.0, 1.0, 2.0]})
     assert within_top_interval(handmade) == ["B", "D"]  # inclusive at the limit; C just below
     assert within_top_interval(handmade.iloc[:0]) == []
+
+
+def test_rate_ratios_default_is_the_rest_and_lima_plus_callao_pools_both():
+    deps = pd.concat([departments(), pd.DataFrame({"ubigeo_dep": ["07"], "department": ["Callao"],
+                                                   "pop_census_2017_persons": [994494],
+                                                   "pop_proj_2022_persons": [np.nan]})], ignore_index=True)
+    v = victims()
+    v.loc[v["victim_id"] == "V020", ["ubigeo_dep", "department", "context"]] = ["07", "Callao", "clash"]
+    t = department_rates(v, deps, CLASH).table
+    default = rate_ratios(t)
+    assert default["reference"].eq("rest of the country").all() and len(default) == 5
+    lc = rate_ratios(t, "Lima+Callao").set_index("ubigeo_dep")
+    assert set(lc.index) == {"05", "21", "08"}  # Lima and Callao are the reference, not compared
+    assert lc.loc["05", "reference"] == "Lima + Callao"
+    k0, pop0 = 1 + 1, 9485405 + 994494  # one death in Lima, one in Callao
+    assert lc.loc["05", ["ref_deaths", "ref_population"]].tolist() == [k0, pop0]
+    assert lc.loc["05", "rr"] == pytest.approx((10 / 616176) / (k0 / pop0))
+    assert lc.loc["05", "p_value"] == pytest.approx(
+        sm_rates.test_poisson_2indep(10, 616176, k0, pop0, method="exact-cond").pvalue, rel=1e-6)
+    with pytest.raises(ValueError, match="reference"):
+        rate_ratios(department_rates(victims(), departments(), CLASH).table, "Lima+Callao")  # no Callao row

@@ -15,6 +15,8 @@ import pandas as pd
 from .. import text, vocab
 from ..scope import Scope, select
 from ..errors import RawDataError, data_row
+from . import clustered as C
+from .regression import role
 from .exact import binom_ci, binom_test, poisson_ci
 
 CONTEXTS = tuple(vocab.CONTEXT)
@@ -430,7 +432,8 @@ def record_scenarios(numbers, scenarios: pd.DataFrame) -> None:
         numbers.add(f"{name}.death_share", row["death_share"], unit="proportion",
                     interval=(row["death_share_low"], row["death_share_high"]), p_value=row["binom_p"],
                     definition=f"share of persons in scope who died in majority-Indigenous units ({label}); "
-                               "Clopper-Pearson 95 % CI; exact binomial test against the population share")
+                               "Clopper-Pearson 95 % CI; exact binomial test against the population share; "
+                               "descriptive: treats persons as independent draws")
         numbers.add(f"{name}.population_share", row["population_share"], unit="proportion",
                     definition=f"share of the population living in majority-Indigenous units ({label}; census count)")
         numbers.add(f"{name}.deaths_majority", int(row["deaths_majority"]), unit="person",
@@ -438,7 +441,7 @@ def record_scenarios(numbers, scenarios: pd.DataFrame) -> None:
         numbers.add(f"{name}.rate_ratio", row["rate_ratio"], unit="ratio",
                     interval=(row["rate_ratio_low"], row["rate_ratio_high"]),
                     definition=f"death rate in majority-Indigenous units over the rate elsewhere ({label}); "
-                               "exact conditional 95 % CI")
+                               "exact conditional 95 % CI; descriptive: treats persons as independent draws")
 
 
 def record_models(numbers, models: dict) -> None:
@@ -451,7 +454,8 @@ def record_models(numbers, models: dict) -> None:
             continue
         numbers.add(f"model.{name}.rate_ratio", m["rate_ratio"], unit="ratio",
                     interval=(m["rate_ratio_low"], m["rate_ratio_high"]), p_value=m["p_value"],
-                    definition=f"Poisson GLM (log-population offset) rate ratio for {what}; Wald 95 % CI")
+                    definition=f"Poisson GLM (log-population offset) rate ratio for {what}; Wald 95 % CI and p "
+                               "model-based (persons as independent draws: descriptive)")
         numbers.add(f"model.{name}.dispersion", m["dispersion"], unit="index",
                     definition=f"Pearson chi-square / df of the Poisson GLM on {what}")
         numbers.add(f"model.{name}.quasi_p", m["quasi_p_value"], unit="p-value",
@@ -468,8 +472,9 @@ def describe_models(models: dict) -> str:
             continue
         lines.append(
             f"* **{what}**: rate ratio **{m['rate_ratio']:.2f}** (95 % CI {m['rate_ratio_low']:.2f}–"
-            f"{m['rate_ratio_high']:.2f}; Poisson p {fmt_p(m['p_value'])}); dispersion {m['dispersion']:.1f}, "
-            f"quasi-Poisson p {fmt_p(m['quasi_p_value'])}. Coverage: {m['n_units']} of {m['n_units_total']} units "
+            f"{m['rate_ratio_high']:.2f}, model-based Poisson p {fmt_p(m['p_value'])}: persons as independent "
+            f"draws, descriptive); dispersion {m['dispersion']:.1f}, quasi-Poisson p "
+            f"**{fmt_p(m['quasi_p_value'])}**. Coverage: {m['n_units']} of {m['n_units_total']} units "
             f"({m['deaths_used']} deaths): {', '.join(m['units'])}.")
     return "\n".join(lines)
 
@@ -509,7 +514,8 @@ def record_alternative(numbers, alt: dict) -> None:
     numbers.add(f"{key}.death_share", k.death_share, unit="proportion", spec=spec,
                 interval=(k.death_share_low, k.death_share_high), p_value=k.binom_p,
                 definition="death share of majority-Indigenous units, units with a known status only; Clopper-Pearson "
-                           "95 % CI; exact binomial test against the population share")
+                           "95 % CI; exact binomial test against the population share; descriptive: persons "
+                           "treated as independent draws")
     numbers.add(f"{key}.population_share", k.population_share, unit="proportion", spec=spec,
                 definition="population share of majority-Indigenous units, units with a known status only")
     numbers.add(f"{key}.death_share_min", lo.death_share, unit="proportion", spec=spec,
@@ -549,3 +555,104 @@ def alternatives_table(alts: list[dict]) -> pd.DataFrame:
                      "population_share_max": hi.population_share, "death_share_min": lo.death_share,
                      "death_share_max": hi.death_share})
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------- evidence at the level it was generated (issue 10, item 1)
+# Persons killed in one afternoon at one place are not independent draws: the person-level Clopper-Pearson interval
+# and binomial p-value above are descriptive. The lethal event is the unit that can be treated as independent; the
+# department is the unit the covariate belongs to. The functions below give the same three scenarios at those levels.
+HEADLINE_SCENARIO = "all_unknown_below"  # the majority departments against every other department (Amnesty's 13 %)
+
+
+def scenario_groups(table: pd.DataFrame, scenario: str) -> dict:
+    """Departments of the group, departments considered and the rule for persons/events with no department, for one
+    scenario of shares(): known_only (known status only; no department dropped), all_unknown_below (majority units
+    against all others; no department counted outside), all_unknown_above (majority and unknown units; inside)."""
+    maj = table.loc[table["status"] == "majority", "ubigeo_dep"].astype(str).tolist()
+    unk = table.loc[table["status"] == "unknown", "ubigeo_dep"].astype(str).tolist()
+    known = table.loc[table["status"] != "unknown", "ubigeo_dep"].astype(str).tolist()
+    rules = {"known_only": (maj, known, "drop"), "all_unknown_below": (maj, None, "outside"),
+             "all_unknown_above": (maj + unk, None, "inside")}
+    if scenario not in rules:
+        raise ValueError(f"scenario must be one of {list(rules)}, got {scenario!r}")
+    group, within, unknown = rules[scenario]
+    return {"group": group, "within": within, "unknown": unknown}
+
+
+def event_scenarios(persons: pd.DataFrame, table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Lethal events (clustered.lethal_events) in the group's departments against the group's population share,
+    per scenario: exact binomial test and Clopper-Pearson interval, the event being the unit."""
+    events = C.lethal_events(persons)
+    pop = table.set_index(table["ubigeo_dep"].astype(str))["population"].astype(float)
+    rows = []
+    for name in SCENARIO_LABELS:
+        g = scenario_groups(table, name)
+        if not g["group"]:
+            continue
+        r = C.event_share_test(events, g["group"], pop, within=g["within"], unknown=g["unknown"], alpha=alpha)
+        rows.append({"scenario": name, **{k: v for k, v in r.items() if k not in ("alternative", "unknown")}})
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+def bootstrap_scenarios(persons: pd.DataFrame, table: pd.DataFrame, *, n_boot: int, seed: int,
+                        alpha: float = 0.05) -> pd.DataFrame:
+    """Death share of the group per scenario with the event-cluster bootstrap interval (lethal events resampled
+    with replacement, seeded): the persons of one event stay together in every resample."""
+    rows = []
+    for name in SCENARIO_LABELS:
+        g = scenario_groups(table, name)
+        if not g["group"]:
+            continue
+        r = C.death_share_bootstrap(persons, g["group"], within=g["within"], unknown=g["unknown"], n_boot=n_boot,
+                                    seed=seed, alpha=alpha)
+        rows.append({"scenario": name, **r})
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+def contrast(persons: pd.DataFrame, departments: pd.DataFrame, table: pd.DataFrame, scenario: str, *,
+             population_base: str = "census2017"):
+    """clustered.Design of the group's departments (x = 1) against the others considered in `scenario` (x = 0);
+    persons with no department are in no department's count (known_only and all_unknown_below drop them from the
+    model, all_unknown_above cannot place them either: reported as n_unknown_department)."""
+    g = scenario_groups(table, scenario)
+    return C.contrast_design(persons, departments, g["group"], reference="rest", within=g["within"],
+                             population_col=POPULATION_BASES[population_base])
+
+
+def record_event_level(numbers, events: pd.DataFrame, boot: pd.DataFrame) -> None:
+    """Record, per scenario, the event counts with their exact test and the event-bootstrap death share."""
+    for name, r in events.iterrows():
+        label = SCENARIO_LABELS[name]
+        numbers.add(f"events.{name}.events_majority", int(r["events_group"]), unit="events",
+                    definition=f"lethal events in majority-Indigenous units ({label}); an event is placed in the "
+                               "department holding most of its counted persons")
+        numbers.add(f"events.{name}.events_total", int(r["events_total"]), unit="events",
+                    definition=f"lethal events with counted deaths in the units considered ({label})")
+        numbers.add(f"events.{name}.event_share", r["event_share"], unit="proportion",
+                    interval=(r["event_share_low"], r["event_share_high"]), p_value=r["p_value"],
+                    definition=f"share of lethal events in majority-Indigenous units ({label}); unit: event; "
+                               "Clopper-Pearson 95 % CI; exact binomial test against the population share")
+    for name, r in boot.iterrows():
+        label = SCENARIO_LABELS[name]
+        numbers.add(f"bootstrap.{name}.death_share", r["death_share"], unit="proportion",
+                    interval=(r["death_share_low"], r["death_share_high"]),
+                    definition=f"share of persons in scope who died in majority-Indigenous units ({label}); 95 % "
+                               f"percentile interval from resampling the {int(r['events'])} lethal events "
+                               f"({int(r['n_boot']):,} resamples, seed {int(r['seed'])})")
+
+
+def record_contrast(numbers, name: str, results, headline, dispersion: float, design) -> None:
+    """Record one contrast's methods (rate ratio, interval, p-value, role) and its most conservative headline."""
+    for r in results:
+        numbers.add(f"clustered.{name}.{r.method}", r.estimate, unit="ratio",
+                    interval=None if math.isnan(r.low) else (r.low, r.high), p_value=r.p_value,
+                    definition=f"rate ratio majority-Indigenous units / the others ({SCENARIO_LABELS[name]}): "
+                               f"{r.label}; treats the {r.level} as the independent unit; {role(r)}")
+    numbers.add(f"clustered.{name}.dispersion", dispersion, unit="index",
+                definition=f"Pearson chi-square / df of the two-group Poisson model over {design.D} units "
+                           f"({SCENARIO_LABELS[name]}); 1 = Poisson variance")
+    numbers.add(f"clustered.{name}.rate_ratio", headline.estimate, unit="ratio",
+                interval=(headline.low, headline.high), p_value=headline.p_value,
+                definition=f"rate ratio majority-Indigenous units / the others ({SCENARIO_LABELS[name]}); most "
+                           f"conservative defensible p ({headline.p_method}) and interval ({headline.interval_method})"
+                           f" over {design.G} lethal events and {design.D} units")

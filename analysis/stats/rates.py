@@ -138,26 +138,43 @@ def _odds(p: float) -> float:
     return np.inf if p >= 1 else p / (1 - p)
 
 
-def rate_ratios(table: pd.DataFrame, reference: str = "Lima", alpha: float = 0.05) -> pd.DataFrame:
-    """Rate ratio of every department against a reference.
+REFERENCES = ("rest", "Lima", "Lima+Callao")
+CALLAO = "07"
 
-    reference: "Lima" (department 15), "rest" (each department against the rest of the country, i.e. all
-    other departments pooled) or any 2-digit department code. The reference department itself gets no row.
-    p_holm: Holm-adjusted p-values over the departments compared (family-wise error).
+
+def reference_departments(table: pd.DataFrame, reference: str) -> tuple[list[str], str]:
+    """(department codes pooled as the reference, label) for "Lima" (15), "Lima+Callao" (15 and 07) or a 2-digit
+    department code; "rest" has no fixed codes (each department against all the others): ([], label)."""
+    codes = set(table["ubigeo_dep"])
+    if reference == "rest":
+        return [], "rest of the country"
+    ref = {"Lima": [LIMA], "Lima+Callao": [LIMA, CALLAO]}.get(reference, [reference])
+    if not set(ref) <= codes:
+        raise ValueError(f"reference {reference!r} is neither one of {list(REFERENCES)} nor a department code in "
+                         "the table")
+    names = table.set_index("ubigeo_dep").loc[ref, "department"].astype(str).tolist()
+    return ref, " + ".join(names)
+
+
+def rate_ratios(table: pd.DataFrame, reference: str = "rest", alpha: float = 0.05) -> pd.DataFrame:
+    """Rate ratio of every department against a reference (person level: exact conditional test).
+
+    reference: "rest" (each department against the rest of the country, i.e. all other departments pooled; the
+    default), "Lima" (department 15), "Lima+Callao" (15 and 07 pooled) or any 2-digit department code. The reference
+    departments get no row. p_holm: Holm-adjusted p-values over the departments compared (family-wise error).
+    These p-values treat every person as an independent draw: descriptive, never a headline (persons die in events).
     """
-    code = LIMA if reference == "Lima" else reference
-    if code != "rest" and code not in set(table["ubigeo_dep"]):
-        raise ValueError(f"reference {reference!r} is neither 'Lima', 'rest' nor a department code in the table")
+    ref, label = reference_departments(table, reference)
     total_k, total_pop = int(table["deaths"].sum()), float(table["population"].sum())
+    pooled = table[table["ubigeo_dep"].isin(ref)]
     rows = []
     for r in table.itertuples(index=False):
-        if r.ubigeo_dep == code:
+        if r.ubigeo_dep in ref:
             continue
-        if code == "rest":
-            k0, pop0, label = total_k - r.deaths, total_pop - r.population, "rest of the country"
+        if reference == "rest":
+            k0, pop0 = total_k - r.deaths, total_pop - r.population
         else:
-            ref = table.loc[table["ubigeo_dep"] == code].iloc[0]
-            k0, pop0, label = int(ref["deaths"]), float(ref["population"]), str(ref["department"])
+            k0, pop0 = int(pooled["deaths"].sum()), float(pooled["population"].sum())
         res = rate_ratio(int(r.deaths), float(r.population), k0, pop0, alpha)
         rows.append({"ubigeo_dep": r.ubigeo_dep, "department": r.department, "deaths": int(r.deaths),
                      "population": int(r.population), "reference": label, "ref_deaths": k0,

@@ -16,6 +16,7 @@ from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from ..errors import RawDataError, data_row
+from . import clustered as C
 from .exact import poisson_ci
 from ..scope import Scope, select
 from .rates import _blank, department_rates, rate_ratios
@@ -273,12 +274,16 @@ def headline_estimates(victims: pd.DataFrame, departments: pd.DataFrame, scope: 
 
 def leave_one_event_out_table(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope,
                               fn: Callable[[pd.DataFrame, pd.DataFrame, Scope], object],
-                              sizes: pd.DataFrame) -> pd.DataFrame:
+                              sizes: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
     """leave_one_event_out over the events of `sizes` (event_sizes: largest first), each row labelled with the
-    number of counted deaths of the removed event (`counted`) and its department(s); the first row has neither."""
+    number of counted deaths of the removed event (`counted`) and its department(s); the first row has neither.
+    With `labels` (event_id -> words, see event_labels) a column `label` names each removed event in words."""
     loo = leave_one_event_out(victims, departments, scope, fn, events=sizes["event_id"].tolist())
-    labels = sizes[["event_id", "deaths", "departments"]].rename(columns={"event_id": "removed", "deaths": "counted"})
-    return loo.merge(labels, on="removed", how="left")
+    info = sizes[["event_id", "deaths", "departments"]].rename(columns={"event_id": "removed", "deaths": "counted"})
+    out = loo.merge(info, on="removed", how="left")
+    if labels is not None:
+        out["label"] = out["removed"].map(lambda e: "all events" if e == "none" else labels.get(e, e))
+    return out
 
 
 def leave_one_out_range(loo: pd.DataFrame) -> dict:
@@ -300,3 +305,151 @@ def leave_one_out_range(loo: pd.DataFrame) -> dict:
             "no_reference": rest.loc[~np.isfinite(rest["rr_top"]), "removed"].tolist(),
             "model_full": full["model_rr_first"], "model_min": rest["model_rr_first"].min(),
             "model_max": rest["model_rr_first"].max()}
+
+
+# ------------------------------------------------------------------ notebook 03: evidence at the level it arose
+# The model-based Poisson fit treats each person as an independent draw; persons die together in lethal events
+# and the covariates vary by department. The functions below put every level side by side (analysis.stats.clustered
+# does the inference) and choose the headline among the defensible methods only.
+ROLE_DESCRIPTIVE = "descriptive: persons treated as independent"
+ROLE_COMPARISON = "for comparison only: normal critical values with few clusters"
+ROLE_DEFENSIBLE = "defensible"
+
+
+def cluster_aware(d, *, alpha: float = 0.05, n_draws: int = 99_999, n_wild: int = 99_999, seed: int | None = None,
+                  interval: bool = True) -> list:
+    """Every method of analysis.stats.clustered on one design, in the order a reader meets them: the model-based
+    Poisson fit (descriptive), quasi-Poisson, negative binomial (LR test, profile interval), clustered errors with
+    normal (comparison only) and t(G-1) critical values, the wild cluster bootstrap with `n_wild` draws (Rademacher
+    weights enumerated when G <= 14), the sign-flip test over events (enumerated when G <= 16, else `n_draws`
+    seeded flips) and, for an unadjusted covariate, the randomisation test over departments and (0/1 contrast) the
+    exact conditional person-level rate ratio (descriptive). Unlike clustered.compare, the wild bootstrap's number of
+    draws is a parameter, so that a published p-value can be made stable."""
+    seed = C.SEED if seed is None else seed
+    out = [C.poisson_model(d, alpha), C.quasi_poisson(d, alpha), C.negative_binomial(d, alpha, interval),
+           C.cluster_robust(d, alpha, "normal"), C.cluster_robust(d, alpha, "t"),
+           C.wild_cluster(d, alpha, interval, seed=seed, n_draws=n_wild),
+           C.sign_flip(d, alpha, interval, seed=seed, n_draws=n_draws)]
+    if not d.Z.shape[1]:
+        out.append(C.department_randomisation(d, seed=seed, n_draws=n_draws))
+        if d.binary:
+            out.append(C.exact_conditional(d, alpha))
+    return out
+
+
+def role(result) -> str:
+    """What a method's result may be used for (descriptive, comparison only, defensible)."""
+    if result.defensible:
+        return ROLE_DEFENSIBLE
+    return ROLE_DESCRIPTIVE if result.level == "person" else ROLE_COMPARISON
+
+
+def methods_table(results, headline=None) -> pd.DataFrame:
+    """One row per method: label, the unit it treats as independent, estimate, interval, p-value, role, and which
+    of them gives the headline p-value and the headline interval (clustered.most_conservative)."""
+    rows = []
+    for r in results:
+        rows.append({"method": r.method, "label": r.label, "independent_unit": r.level, "estimate": r.estimate,
+                     "low": r.low, "high": r.high, "p_value": r.p_value, "role": role(r),
+                     "headline_p": bool(headline is not None and r.method == headline.p_method),
+                     "headline_interval": bool(headline is not None and r.method == headline.interval_method)})
+    return pd.DataFrame(rows)
+
+
+def band_table(persons: pd.DataFrame, departments: pd.DataFrame, column: str, *,
+               population_col: str = "pop_census_2017_persons", labels: dict | None = None,
+               alpha: float = 0.05) -> pd.DataFrame:
+    """Persons and lethal events per value of a department covariate (e.g. the poverty band), each with its exact
+    Poisson interval: the same question asked at the person level (descriptive) and at the event level.
+
+    A lethal event is counted in the band of its department (clustered.lethal_events: the department holding most of
+    its persons). Persons or events with no department are not in any band (reported by the caller)."""
+    deps = departments.assign(_value=pd.to_numeric(departments[column], errors="coerce"))
+    if deps["_value"].isna().any():
+        names = ", ".join(deps.loc[deps["_value"].isna(), "department"].astype(str))
+        raise ValueError(f"covariate {column!r} missing for: {names}")
+    band = deps.set_index(deps["ubigeo_dep"].astype(str))["_value"]
+    pop = pd.to_numeric(deps.set_index(deps["ubigeo_dep"].astype(str))[population_col])
+    known = persons.loc[~_blank(persons["ubigeo_dep"])]
+    ev = C.lethal_events(persons)
+    ev = ev[ev["ubigeo_dep"].notna()]
+    rows = []
+    for value in sorted(band.unique()):
+        codes = band.index[band == value]
+        k = int(known["ubigeo_dep"].astype(str).isin(codes).sum())
+        e = int(ev["ubigeo_dep"].astype(str).isin(codes).sum())
+        p = float(pop[codes].sum())
+        (klo, khi), (elo, ehi) = poisson_ci(k, alpha), poisson_ci(e, alpha)
+        rows.append({"value": value, "band": (labels or {}).get(value, f"{value:g}"), "departments": len(codes),
+                     "population": int(p), "deaths": k, "rate": k / p * 1e5, "rate_low": klo / p * 1e5,
+                     "rate_high": khi / p * 1e5, "events": e, "events_per_million": e / p * PER_MILLION,
+                     "events_low": elo / p * PER_MILLION, "events_high": ehi / p * PER_MILLION})
+    out = pd.DataFrame(rows)
+    out["population_share"] = out["population"] / out["population"].sum()
+    out["death_share"] = out["deaths"] / max(out["deaths"].sum(), 1)
+    out["event_share"] = out["events"] / max(out["events"].sum(), 1)
+    return out
+
+
+def post_treatment_context(persons: pd.DataFrame, departments: pd.DataFrame, column: str, date: str) -> pd.DataFrame:
+    """A department covariate measured on `date` (e.g. provinces with roadblocks on 25 January 2023) beside the
+    deaths counted before and after it: context, not a cause. deaths_before: date-of-death interval ends before
+    `date`; deaths_after: it starts on or after `date`; deaths_straddling: the interval contains it."""
+    deps = departments[["ubigeo_dep", "department", column]].copy()
+    deps["ubigeo_dep"] = deps["ubigeo_dep"].astype(str)
+    deps[column] = pd.to_numeric(deps[column], errors="coerce")
+    known = persons.loc[~_blank(persons["ubigeo_dep"])].copy()
+    lo = known["date_death_min"].astype("string").fillna("")
+    hi = known["date_death_max"].astype("string").fillna("")
+    before = (hi != "") & (hi < date)
+    after = (lo != "") & (lo >= date)
+    known["_when"] = np.where(before, "before", np.where(after, "after", "straddling"))
+    tab = known.groupby([known["ubigeo_dep"].astype(str), "_when"]).size().unstack(fill_value=0)
+    for c in ("before", "after", "straddling"):
+        if c not in tab.columns:
+            tab[c] = 0
+    out = deps.merge(tab[["before", "after", "straddling"]].add_prefix("deaths_"), left_on="ubigeo_dep",
+                     right_index=True, how="left").fillna({"deaths_before": 0, "deaths_after": 0,
+                                                            "deaths_straddling": 0})
+    for c in ("deaths_before", "deaths_after", "deaths_straddling"):
+        out[c] = out[c].astype("int64")
+    out["deaths"] = out["deaths_before"] + out["deaths_after"] + out["deaths_straddling"]
+    out = out.rename(columns={column: "value"})
+    return out.sort_values(["deaths", "value", "ubigeo_dep"], ascending=[False, False, True]).reset_index(drop=True)
+
+
+def event_labels(events: pd.DataFrame) -> dict:
+    """event_id -> its words (events.csv `label`), for tables and figures that must not show bare codes."""
+    return dict(zip(events["event_id"].astype(str), events["label"].astype(str)))
+
+
+def loo_estimates(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, *, covars: pd.DataFrame,
+                  covariates, population_col: str, reference: str, top_code: str | None, seed: int | None = None,
+                  n_draws: int = 99_999) -> dict:
+    """What notebook 03 tracks when one lethal event is left out (`fn` of leave_one_event_out).
+
+    rr_top, rr_top_low, rr_top_high: rate ratio of department `top_code` against `reference` (exact, person level,
+    descriptive); share_top: its share of all counted deaths; model_rr_first: the rate ratio per unit of the first
+    covariate (the Poisson point estimate, which quasi-Poisson, clustered and resampling methods share);
+    sign_flip_p: the sign-flip score test of it over the remaining events (cheap: no interval)."""
+    r = department_rates(victims, departments, scope, population_col=population_col)
+    out = {}
+    if top_code is not None:
+        row = rate_ratios(r.table, reference).set_index("ubigeo_dep").loc[top_code]
+        out.update(rr_top=row["rr"], rr_top_low=row["rr_low"], rr_top_high=row["rr_high"],
+                   share_top=row["deaths"] / max(len(r.persons), 1))
+    covariates = list(covariates)
+    d = C.design_from_register(r.persons, covars, covariates[0], adjust=covariates[1:], population_col=population_col)
+    out["model_rr_first"] = C.poisson_model(d).estimate
+    out["sign_flip_p"] = C.sign_flip_p(d, 0.0, seed=C.SEED if seed is None else seed, n_draws=n_draws)[0]
+    return out
+
+
+def monte_carlo_note(result, *, n_wild: int, n_draws: int) -> str:
+    """'' for an exact (enumerated or analytic) p-value; otherwise ' (Monte Carlo standard error 0.0007, N draws)',
+    so that a reader sees how many digits of a resampled p-value are stable."""
+    if result.details.get("exact", True):
+        return ""
+    n = n_wild if result.method == "wild_cluster" else n_draws
+    se = float(np.sqrt(result.p_value * (1 - result.p_value) / n))
+    return f" (Monte Carlo standard error {se:.4f} over {n:,} draws)"
