@@ -4,11 +4,13 @@ import locale
 from pathlib import Path
 
 import geopandas as gpd
+import matplotlib.patheffects as patheffects
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from . import paths
 from .figures import SEQUENTIAL_CMAP
+from .figures import caption as add_caption
 from .stats.exact import poisson_ci
 
 GEOJSON = paths.RAW / "geo" / "peru_departamental_simple.geojson"
@@ -80,16 +82,56 @@ def join_geo(geo: gpd.GeoDataFrame, table: pd.DataFrame, key: str = "ubigeo_dep"
     return geo.merge(table.assign(**{key: codes})[[key, *cols]], on=key, how="left", validate="one_to_one")
 
 
-def choropleth(gdf: gpd.GeoDataFrame, column: str, title: str, legend_label: str, ax=None):
-    """Sequential colour-blind-safe map (cividis) of `column`; zeros are coloured as zeros (no missing class)."""
+# Units too small to hold their label: the label goes at this offset (degrees lon, lat) from the unit, with a line.
+LABEL_OFFSETS = {"07": (-1.9, 0.35)}  # Callao, west of Lima, offshore
+# Units whose inside point would put the label on a neighbour's: the label's position (lon, lat), inside the unit.
+LABEL_AT = {"05": (-74.35, -14.6),  # Ayacucho: its southern half, clear of Apurímac's label
+            "06": (-78.6, -6.6)}  # Cajamarca: its centre, clear of Lambayeque's label
+
+
+def choropleth(gdf: gpd.GeoDataFrame, column: str, title: str, legend_label: str, ax=None, *, labels: str | None = None,
+               name_column: str = "department", caption: str | None = None):
+    """Sequential colour-blind-safe map (cividis) of `column`; zeros are coloured as zeros (no missing class).
+
+    `labels`: a count column (e.g. "deaths"); each unit is then named (`name_column`, else the boundary file's name)
+    with its count below the name where it is not zero. `caption`: text under the map (scope notes, unknowns).
+    """
     if gdf[column].isna().any():
         raise ValueError(f"{column}: missing values would be drawn as blanks; fill zeros explicitly first")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 7))
+        fig, ax = plt.subplots(figsize=(7, 8.6) if labels else (5.5, 7))
     else:
         fig = ax.figure
     gdf.plot(column=column, cmap=SEQUENTIAL_CMAP, linewidth=0.4, edgecolor="0.35", legend=True, ax=ax,
-             legend_kwds={"label": legend_label, "shrink": 0.6})
+             legend_kwds={"label": legend_label, "shrink": 0.5})
+    if labels:
+        label_units(ax, gdf, column, labels, name_column)
     ax.set_axis_off()
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
+    if caption:
+        fig.tight_layout()
+        add_caption(fig, caption)
     return fig
+
+
+def label_units(ax, gdf: gpd.GeoDataFrame, column: str, counts: str, name_column: str = "department") -> list:
+    """Name each unit at a point inside it (LABEL_AT: a chosen point; LABEL_OFFSETS: outside, with a line) and print
+    its count (bold) below the name where it is not zero; black text on a white halo reads on every fill. Returns
+    the texts."""
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    names = gdf[name_column] if name_column in gdf.columns else gdf["NOMBDEP"].str.title()
+    texts = []
+    for (_, row), name in zip(gdf.iterrows(), names):
+        code = str(row["ubigeo_dep"])
+        p = row.geometry.representative_point()
+        k = int(row[counts])
+        text = f"{name}\n{k}" if k else name
+        offset = LABEL_OFFSETS.get(code)
+        xy = LABEL_AT.get(code, (p.x, p.y))
+        if offset:
+            xy = (p.x + offset[0], p.y + offset[1])
+            ax.annotate("", xy=(p.x, p.y), xytext=xy, arrowprops={"arrowstyle": "-", "color": "0.3", "lw": 0.6})
+        t = ax.text(*xy, text, ha="right" if offset else "center", va="center", fontsize=7.5 if k else 6,
+                    color="black", fontweight="bold" if k else "normal", linespacing=1.1, path_effects=halo)
+        texts.append(t)
+    return texts

@@ -65,6 +65,25 @@ def test_choropleth_draws_and_rejects_missing(geo, departments):
         maps.choropleth(joined, "per_100k", "t", "x")
 
 
+def test_choropleth_names_every_department_and_prints_counts(geo, departments):
+    v = synthetic_victims()
+    t = maps.deaths_per_100k(v, departments)
+    joined = maps.join_geo(geo, t)
+    fig = maps.choropleth(joined, "per_100k", "title, n = 1", "deaths per 100,000", labels="deaths",
+                          caption="Not on the map: 3 persons with unknown department.")
+    ax = fig.axes[0]
+    texts = [x.get_text() for x in ax.texts if x.get_text()]
+    assert len(texts) == 25  # every unit named once (Callao's label is outside it, on a line)
+    by_name = {x.split("\n")[0]: x for x in texts}
+    assert set(by_name) == set(departments["department"])
+    for row in t.itertuples():
+        label = by_name[row.department]
+        assert label == (f"{row.department}\n{row.deaths}" if row.deaths else row.department)
+    assert sum(int(x.split("\n")[1]) for x in texts if "\n" in x) == v["ubigeo_dep"].notna().sum()
+    assert any("unknown department" in x.get_text() for x in fig.texts)  # the caption
+    assert set(maps.LABEL_OFFSETS) | set(maps.LABEL_AT) <= set(geo["ubigeo_dep"])
+
+
 def test_no_gdal_noise_under_turkish_locale():
     """Under tr_TR.UTF-8 GDAL's first-use self-check used to print dozens of 'ERROR 1' lines (dotless i)."""
     import locale

@@ -114,6 +114,35 @@ def check_02(nums: dict, victims_csv: Path, params: dict, out: Path):
     for name in ("descriptive_deaths_over_time_by_context", "descriptive_map_deaths_per_100k",
                  "descriptive_age_sex", "descriptive_cause_by_force", "descriptive_cumulative_by_department"):
         assert all((out / "figures" / f"{name}.{ext}").exists() for ext in ("png", "svg", "csv"))
+    check_02_figure_data(nums, one_day, out / "figures")
+
+
+CODE = r"^[a-z]+(_[a-z]+)+$"  # a vocab code such as firearm_projectile
+
+
+def check_02_figure_data(nums: dict, one_day: pd.DataFrame, figures: Path):
+    """The CSV behind each figure adds up to the n its title states (numbers.json) and labels in words."""
+    value = {k.removeprefix("descriptive."): v["value"] for k, v in nums.items()}
+    fig = lambda name: pd.read_csv(figures / f"{name}.csv", keep_default_na=False)  # noqa: E731
+    over_time = fig("descriptive_deaths_over_time_by_context")
+    assert over_time["deaths"].sum() == value["persons_on_a_day"]
+    assert not over_time["context"].str.match(CODE).any() and "unknown" not in set(over_time["context"])
+    cum = fig("descriptive_cumulative_by_department")
+    unknown_dep = int((one_day["department"] == "").sum())  # on a day, department unknown: in the caption
+    assert cum.groupby("group")["cumulative"].last().sum() + unknown_dep == value["persons_on_a_day"]
+    age_sex = fig("descriptive_age_sex")
+    assert age_sex["persons"].sum() == value["persons"]
+    assert age_sex.groupby("sex")["persons"].sum().to_dict() == {lv: value[f"sex.{lv}"] for lv in D.LEVELS["sex"]}
+    assert age_sex[age_sex["age_label"] == "age unknown"]["persons"].sum() == value["age_band.unknown"]
+    assert not age_sex["sex_label"].str.match(CODE).any() and "unknown" not in set(age_sex["sex_label"])
+    cause = fig("descriptive_cause_by_force")
+    assert cause["persons"].sum() == value["persons"]
+    assert cause.groupby("cause")["persons"].sum().to_dict() == {lv: value[f"cause.{lv}"] for lv in D.LEVELS["cause"]}
+    assert not cause["cause_label"].str.match(CODE).any() and not cause["force_label"].str.match(CODE).any()
+    assert abs(cause["share_of_n_pct"].sum() - 100) < 1e-6  # shares in %, not 0-1 (CSV rounds)
+    geo = fig("descriptive_map_deaths_per_100k")
+    assert geo["deaths"].sum() + value["department_unknown"] == value["persons"]
+    assert len(geo) == 25 and (geo["deaths"] > 0).sum() == value["departments_with_deaths"]
 
 
 UPPER, SITES = ["head", "neck", "thorax"], ["head", "neck", "thorax", "abdomen", "back", "limbs", "multiple"]

@@ -59,6 +59,25 @@ def test_outputs_written(run):
     assert len(st) == numbers["command.endorsing_statements"]["value"] == len(ENDORSING)
 
 
+def test_timeline_figure_data_adds_up_to_the_deaths_counted(run):
+    """The CSV behind command_timeline: each bar panel draws every counted death once, forces in words."""
+    from analysis.figures import LABELS
+    from analysis.plots.command import PANEL_A, PANEL_B
+    name, out, params = run
+    numbers = json.loads((out / "numbers.json").read_text(encoding="utf-8"))
+    data = pd.read_csv(out / "figures" / "command_timeline.csv", dtype=str, keep_default_na=False)
+    n = numbers["command.deaths_in_window"]["value"]
+    for panel in (PANEL_A, PANEL_B):
+        bars = data[data.panel == panel]
+        assert bars.value.astype(int).sum() == n, panel
+        assert set(bars.force) <= set(LABELS["force"].values())  # words, not codes
+    by_force = data[data.panel == PANEL_A].groupby("force").value.apply(lambda v: v.astype(int).sum())
+    inverse = {w: c for c, w in LABELS["force"].items()}
+    assert {inverse[w]: k for w, k in by_force.items()} == \
+        {k.removeprefix("command.force."): v["value"] for k, v in numbers.items()
+         if k.startswith("command.force.") and k != "command.force.across_periods" and v["value"]}
+
+
 def test_no_paths_or_timestamps_in_outputs(run):
     name, out, params = run
     for f in sorted(p for p in out.rglob("*") if p.suffix in {".csv", ".json", ".svg"}):

@@ -74,23 +74,30 @@ def test_department_groups_keep_seven_largest_and_pool_the_rest():
     labels, groups = P.department_groups(deaths())
     # Puno 5, Cusco 3, Lima 2, then six departments (one unknown) with 1 each: the first four of them in row
     # order fill the seven places (Ica, Tacna, Junín, Apurímac) and are listed by name
-    assert labels == ["Puno", "Cusco", "Lima", "Apurímac", "Ica", "Junín", "Tacna", "other"]
-    assert sorted(groups[groups == "other"].index) == [14, 15]  # Ayacucho and the unknown department
-    assert groups[15] == "other" and (groups[:5] == "Puno").all()
+    assert labels == ["Puno", "Cusco", "Lima", "Apurímac", "Ica", "Junín", "Tacna", "other departments"]
+    assert sorted(groups[groups == "other departments"].index) == [14, 15]  # Ayacucho and the unknown department
+    assert (groups[:5] == "Puno").all()
     assert P.department_groups(deaths().head(8))[0] == ["Puno", "Cusco"]  # no 'other' when nothing is pooled
+    unknown_first = deaths().assign(department=[""] * 6 + ["Puno"] * 10)
+    assert P.department_groups(unknown_first)[0][:2] == ["Puno", "department unknown"]
 
 
 def test_bar_panels_data_equals_an_independent_groupby(drawn):
     _, data = drawn
     d = deaths()
+    words = {"police": "police", "army": "army"}
     by_force = d.groupby(["force", "day"]).size()
-    got = data[data.panel == "b. Deaths per day by force"].set_index(["row", "start"]).value
-    assert set(data[data.panel.str.startswith(("a.", "b."))].series) == {"day known"}
-    assert got.to_dict() == {k: int(v) for k, v in by_force.items()}
-    a = data[data.panel == "a. Deaths per day by department"]
-    assert a.value.sum() == len(d)
-    assert a[a.row == "Puno"].set_index("start").value.to_dict() == {D(2023, 1, 9): 4, D(2023, 1, 10): 1}
-    assert (a.start == a.end).all()
+    a = data[data.panel == P.PANEL_A]
+    assert set(data[data.panel.isin([P.PANEL_A, P.PANEL_B])].series) == {"day known"}
+    assert a.set_index(["row", "start"]).value.to_dict() == {(words[f], k): int(v) for (f, k), v in by_force.items()}
+    assert (a.row == a.force).all() and a.value.sum() == len(d)
+    b = data[data.panel == P.PANEL_B]
+    assert b.value.sum() == len(d)  # every death in one department row
+    assert b[b.row == "Puno"].groupby("start").value.sum().to_dict() == {D(2023, 1, 9): 4, D(2023, 1, 10): 1}
+    by_dep_force = d.groupby([P.department_groups(d)[1], d.force]).size()
+    assert b.groupby(["row", "force"]).value.sum().to_dict() == {(g, words[f]): int(v)
+                                                                 for (g, f), v in by_dep_force.items()}
+    assert (a.start == a.end).all() and (b.start == b.end).all()
 
 
 def test_interval_panels_list_every_tenure_statement_and_measure(drawn):
@@ -105,30 +112,63 @@ def test_interval_panels_list_every_tenure_statement_and_measure(drawn):
     assert em.row.tolist() == ["national", "El Collao", "Puno"]  # national measure has no place: its area label
 
 
-def test_figure_has_four_panels_and_the_expected_series(drawn):
+def test_title_states_scope_and_n_and_caption_counts_unknowns():
+    d = deaths().assign(force=["police", "unknown"] * 8)
+    fig, _ = P.timeline_figure(d, tenures(), statements(), measures(), ROLES, FORCES, WS, WE, "injury",
+                               contexts=["clash"], n_possible=18)
+    title = fig._suptitle.get_text()
+    assert "clash with security forces" in title and "date of injury 1 Jan 2023 – 31 Jan 2023" in title
+    assert "n = 16 deaths counted (up to 18 possibly in the window)" in title.replace("\n", " ")
+    cap = " ".join(t.get_text().replace("\n", " ") for t in fig.texts if t is not fig._suptitle)
+    assert "Force unknown: 8 deaths" in cap and "Department unknown: 1 deaths" in cap
+    plt.close(fig)
+
+
+def test_figure_panels_and_series(drawn):
     fig, _ = drawn
-    a, b, c, d = fig.axes
-    assert len(fig.axes) == 4
-    assert [t.get_text() for t in a.get_legend().get_texts()] == P.department_groups(deaths())[0]
-    assert [t.get_text() for t in b.get_legend().get_texts()] == ["police", "army"]  # forces with a death only
-    assert len(b.containers) == 2 and len(b.containers[0]) == (WE - WS).days + 1  # one bar per window day
+    labels = P.department_groups(deaths())[0]
+    a, strips, c, d = fig.axes[0], fig.axes[1:1 + len(labels)], fig.axes[-2], fig.axes[-1]
+    assert len(fig.axes) == 3 + len(labels)
+    assert [t.get_text() for t in a.get_legend().get_texts()] == ["police", "army"]  # forces with a death only
+    assert [ax.get_ylabel() for ax in strips] == [f"{lab} ({n})" for lab, n in
+                                                  zip(labels, [5, 3, 2, 1, 1, 1, 1, 2])]
+    assert len(a.containers) == 2 and len(a.containers[0]) == (WE - WS).days + 1  # one bar per window day
+    # one colour, one meaning: the bars of a and b are force colours only
+    colours = {matplotlib.colors.to_hex(p.get_facecolor()) for ax in (a, *strips) for p in ax.patches}
+    assert colours <= {matplotlib.colors.to_hex(P.FORCE_COLOURS[f]) for f in ("police", "army")}
     # a statement by a role not shown goes on an extra 'other roles' row
     assert [t.get_text() for t in c.get_yticklabels()] == ROLES + ["other roles: PNP Commander General"]
     assert len(c.get_lines()) == 2 and {t.get_text() for t in c.texts} == {"A. Pérez", "J. Ruiz", "L. Soto"}
     assert [t.get_text() for t in d.get_yticklabels()] == ["national", "Puno"]
     assert P.emergency_areas(measures()) == ["national", "Puno"]
+    assert "2023" in d.get_xticklabels()[0].get_text()
+
+
+def test_holder_names_never_overlap():
+    """Four holders in a row, each two days long: their names cannot fit in their bars and go to lanes below."""
+    short = pd.DataFrame([{"role": "President", "person": f"Person Number {i}", "short_name": f"Person Number {i}",
+                           "start_earliest": D(2023, 1, 2 + 2 * i), "start_latest": D(2023, 1, 2 + 2 * i),
+                           "end_earliest": D(2023, 1, 4 + 2 * i), "end_latest": D(2023, 1, 4 + 2 * i),
+                           "open": False} for i in range(4)])
+    fig, _ = P.timeline_figure(deaths(), short, statements().head(1), measures(), ["President"], FORCES, WS, WE)
+    c = fig.axes[-2]
+    r = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(r) for t in c.texts]
+    assert len(boxes) == 4
+    assert not any(boxes[i].overlaps(boxes[j]) for i in range(4) for j in range(i + 1, 4))
+    plt.close(fig)
 
 
 def test_deaths_with_an_uncertain_day_are_drawn_hatched_not_dropped():
     d = with_uncertain()
     fig, data = P.timeline_figure(d, tenures(), statements(), measures(), ROLES, FORCES, WS, WE, "injury")
-    a = data[data.panel == "a. Deaths per day by department"]
-    assert a.value.sum() == len(d)  # every death is drawn
-    unsure = a[a.series == "day uncertain"].set_index(["row", "start", "end"]).value.to_dict()
+    b = data[data.panel == P.PANEL_B]
+    assert b.value.sum() == len(d)  # every death is drawn
+    unsure = b[b.series == "day uncertain"].set_index(["row", "start", "end"]).value.to_dict()
     assert unsure == {("Puno", D(2023, 1, 9), D(2023, 1, 10)): 2, ("Cusco", D(2023, 1, 20), D(2023, 1, 22)): 1}
     ax = fig.axes[0]
     hatched = [p for p in ax.patches if p.get_hatch() == P.HATCH and p.get_height() > 0]
-    assert sorted(p.get_height() for p in hatched) == [1, 2]
+    assert sorted(p.get_height() for p in hatched) == [1, 2]  # police 9 Jan (2), army 20 Jan (1)
     assert "(date of injury)" in ax.get_ylabel()
     assert P.uncertain_counts(d, ["Puno"], d.department, [D(2023, 1, 9)])["Puno"].tolist() == [2]
     plt.close(fig)
@@ -136,7 +176,7 @@ def test_deaths_with_an_uncertain_day_are_drawn_hatched_not_dropped():
 
 def test_uncertain_end_is_hatched():
     fig, _ = P.timeline_figure(deaths(), tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
-    c = fig.axes[2]
+    c = fig.axes[-2]
     hatched = [p for p in c.patches if p.get_hatch() == P.HATCH]
     assert len(hatched) == 1  # Ruiz's first day out is 13..15 Jan
     assert hatched[0].get_width() == pytest.approx(2.0)  # two days, in matplotlib date units
@@ -146,7 +186,8 @@ def test_uncertain_end_is_hatched():
 def test_measure_style():
     m = measures().assign(level=["national", "province", "department"])
     styles = [P._measure_style(r) for r in m.itertuples()]
-    assert styles == [(P.OKABE_ITO[0], 0.7), (P.OKABE_ITO[5], 0.4), (P.OKABE_ITO[1], 0.25)]
+    assert styles == [(P.SOE_WHOLE, 0.4), (P.SOE_PART, 0.22), (P.CURFEW, 0.16)]
+    assert not {P.SOE_WHOLE, P.SOE_PART, P.CURFEW} & set(P.FORCE_COLOURS.values())
 
 
 def test_bad_input_rejected():
@@ -158,3 +199,5 @@ def test_bad_input_rejected():
         P.timeline_figure(undated, tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
     with pytest.raises(ValueError, match="force"):
         P.timeline_figure(deaths().drop(columns="force"), tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
+    with pytest.raises(ValueError, match="navy"):
+        P.timeline_figure(deaths().assign(force="navy"), tenures(), statements(), measures(), ROLES, FORCES, WS, WE)
