@@ -99,13 +99,13 @@ def copy_project(root: Path, scratch: Path) -> int:
 
 
 def rerun(scratch: Path, params: str = "params/default.yaml") -> int:
-    """`python -m analysis run --force`, then the multiverse sweep if the copy has it (its tables are outputs
-    too), inside the scratch copy; their output streams to ours. Returns the first non-zero exit code."""
+    """The register (notebook 01), the multiverse sweep (its tables are outputs too, and notebook 08 reads them),
+    then every notebook, forced, inside the scratch copy; their output streams to ours. Returns the first non-zero
+    exit code."""
     env = dict(os.environ, ANALYSIS_ROOT=str(scratch),
                PYTHONPATH=os.pathsep.join([str(scratch)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
-    commands = [["run", "--force", "--params", str(scratch / params)]]
-    if (scratch / "analysis" / "multiverse.py").exists():
-        commands.append(["sweep"])
+    run = ["run", "--force", "--params", str(scratch / params)]
+    commands = [[*run, "--only", "01-register"], ["sweep"], run]
     for args in commands:
         code = subprocess.run([sys.executable, "-m", "analysis", *args], cwd=scratch, env=env, check=False).returncode
         if code != 0:

@@ -1,17 +1,22 @@
-"""Multiverse sweep: grid expansion, determinism across worker counts, agreement with direct calls, summary."""
+"""Multiverse sweep: grid, designs, the fast cluster-aware tests against analysis.stats.clustered and against a
+brute-force enumeration written here, distinct-result collapsing, bounds kept apart from the grid, influence,
+determinism across worker counts, files and staleness."""
+import itertools
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from analysis import multiverse as M
 from analysis import scope as S
-from analysis.stats import ethnic as E
-from analysis.stats.rates import department_rates, rate_ratio
+from analysis.stats import clustered as C
 
-SMALL = {"deaths": ["clash", "all"], "date_policy": ["certain", "possible"], "cutoff": ["2023-02-16"],
-         "exclude_event": ["none", "E05"], "measure": ["selfid", "mothertongue"], "threshold": [50.0],
-         "unknown_units": ["known_only", "all_unknown_above"], "model": ["poisson", "negbin"]}
+SMALL = {"deaths": ["clash", "all"], "date_policy": ["certain"], "cutoff": ["2023-01-31"],
+         "exclude_event": ["none", "E07"], "measure": ["selfid", "mothertongue"], "threshold": [50.0],
+         "model": ["sign_flip", "event_binomial", "negbin_lr"]}
+ALPHA = 0.05
 
 
 @pytest.fixture(scope="module")
@@ -20,16 +25,37 @@ def inputs():
 
 
 @pytest.fixture(scope="module")
-def small_results(inputs):
+def small(inputs):
     specs = M.expand(SMALL, inputs.victims)
     return M.run_sweep(specs, inputs, jobs=1)
 
 
-def test_grid_expands_to_product_of_choices(inputs):
+@pytest.fixture(scope="module")
+def codes(inputs):
+    return inputs.departments["ubigeo_dep"].astype(str).tolist()
+
+
+@pytest.fixture(scope="module")
+def population(inputs):
+    return inputs.departments[M.POPULATION].to_numpy(dtype=float)
+
+
+def _persons(inputs, **choice):
+    return S.select(inputs.victims, M.scope_of(choice)).count
+
+
+# ---- grid -------------------------------------------------------------------------------------------------------
+
+def test_each_finding_has_the_product_of_its_own_dimensions(inputs):
     specs = M.expand(SMALL, inputs.victims)
-    assert len(specs) == math.prod(len(v) for v in SMALL.values())
-    assert specs["spec_id"].is_unique and specs["spec_id"].is_monotonic_increasing
-    assert not specs.drop(columns="spec_id").duplicated().any()
+    for finding, dims in M.FINDING_DIMS.items():
+        s = specs[finding]
+        assert len(s) == math.prod(len(SMALL[d]) for d in dims)
+        assert list(s.columns) == ["spec_id", *dims]
+        assert s["spec_id"].str.startswith(M.SPEC_PREFIX[finding]).all()
+        assert s["spec_id"].is_unique and s["spec_id"].is_monotonic_increasing
+        assert not s.drop(columns="spec_id").duplicated().any()
+    assert "measure" not in specs["regional"].columns and "unknown_units" not in specs["ethnic"].columns
 
 
 def test_event_rule_expands_to_events_with_at_least_n_persons(inputs):
@@ -39,83 +65,22 @@ def test_event_rule_expands_to_events_with_at_least_n_persons(inputs):
     expected = set(sizes[sizes >= 5].index)
     got = M.event_choices(v, ["none", "events>=5"])
     assert got[0] == "none" and set(got[1:]) == expected and len(got) == 1 + len(expected)
-    grid = {**SMALL, "exclude_event": ["none", "events>=5"]}
-    n_other = math.prod(len(c) for d, c in SMALL.items() if d != "exclude_event")
-    assert len(M.expand(grid, v)) == n_other * (1 + len(expected))
 
 
-def test_default_grid_size(inputs):
-    grid, _ = M.load_grid(None)
-    n_events = len(M.event_choices(inputs.victims, grid["exclude_event"]))
-    n = math.prod(len(c) for d, c in grid.items() if d != "exclude_event") * n_events
-    assert len(M.expand(grid, inputs.victims)) == n
-
-
-def test_same_results_with_one_and_two_jobs(inputs, small_results):
-    specs = M.expand(SMALL, inputs.victims)
-    two = M.run_sweep(specs, inputs, jobs=2)
-    pd.testing.assert_frame_equal(small_results, two)
-
-
-def test_ethnic_estimate_equals_direct_call(inputs, small_results):
-    row = small_results[(small_results.measure == "mothertongue") & (small_results.exclude_event == "E05")
-                        & (small_results.deaths == "all") & (small_results.unknown_units == "all_unknown_above")
-                        & (small_results.date_policy == "possible")].iloc[0]
-    # independently: drop E05's persons from the register (persons of no event stay in), count every possible person
-    victims = inputs.victims[inputs.victims["event_id"].fillna("") != "E05"]
-    assert len(victims) + int((inputs.victims["event_id"] == "E05").fillna(False).sum()) == len(inputs.victims)
-    scope = S.Scope(contexts=tuple(E.CONTEXTS), start=None, end="2023-02-16", date_field="death", policy="possible")
-    direct = E.shares(victims, inputs.departments, scope, measure="mothertongue", threshold=50.0)
-    sc = direct["scenarios"].loc["all_unknown_above"]
-    assert row["ethnic_death_share"] == sc["death_share"]
-    assert row["ethnic_death_share_low"] == sc["death_share_low"]
-    assert row["ethnic_p"] == sc["binom_p"]
-    assert row["ethnic_population_share"] == sc["population_share"]
-
-
-def test_regional_estimate_equals_direct_call(inputs, small_results):
-    row = small_results[(small_results.deaths == "clash") & (small_results.exclude_event == "none")
-                        & (small_results.model == "poisson") & (small_results.date_policy == "certain")].iloc[0]
-    scope = S.Scope(contexts=("clash",), start=None, end="2023-02-16", date_field="death", policy="certain")
-    t = department_rates(inputs.victims, inputs.departments, scope).table
-    cap = t["ubigeo_dep"].isin(["15", "07"])
-    direct = rate_ratio(int(t.loc[~cap, "deaths"].sum()), float(t.loc[~cap, "population"].sum()),
-                        int(t.loc[cap, "deaths"].sum()), float(t.loc[cap, "population"].sum()))
-    assert row["regional_rr"] == pytest.approx(direct["rr"], rel=1e-12)
-    assert row["regional_rr_low"] == pytest.approx(direct["rr_low"], rel=1e-12)
-    assert row["regional_p"] == pytest.approx(direct["p_value"], rel=1e-12)
-    assert bool(row["regional_holds"]) == (direct["rr_low"] > 1)
-
-
-def test_holds_rules_and_summary_match_independent_count(small_results):
-    r = small_results
-    ethnic = (r["ethnic_death_share"] > r["ethnic_population_share"]) & (r["ethnic_p"] < 0.05)
-    assert (r["ethnic_holds"] == ethnic).all()
-    assert (r["regional_holds"] == (r["regional_rr_low"] > 1)).all()
-    s = M.summarise(r).set_index("finding")
-    assert s.loc["ethnic", "n_holds"] == sum(bool(x) for x in ethnic)
-    assert s.loc["ethnic", "share_holds"] == pytest.approx(sum(bool(x) for x in ethnic) / len(r))
-    regional_distinct = {(a, b, c, d, m): bool(lo > 1) for a, b, c, d, m, lo in
-                         r[["deaths", "date_policy", "cutoff", "exclude_event", "model", "regional_rr_low"]].itertuples(
-                             index=False, name=None)}
-    assert s.loc["regional", "n_distinct"] == len(regional_distinct)
-    assert s.loc["regional", "n_distinct_holds"] == sum(regional_distinct.values())
-
-
-def test_unknown_choice_in_yaml_lists_valid_choices(tmp_path):
+def test_missing_data_edges_and_the_naive_model_are_refused_as_choices(tmp_path):
     f = tmp_path / "sweep.yaml"
-    f.write_text("grid:\n  model: [poisson, logit]\n", encoding="utf-8")
-    with pytest.raises(M.SweepParamError, match=r"model: unknown choice\(s\) \['logit'\].*"
-                                                r"\['poisson', 'poisson_clustered', 'negbin'\]"):
+    f.write_text("grid:\n  unknown_units: [known_only, all_unknown_above]\n", encoding="utf-8")
+    with pytest.raises(M.SweepParamError, match="not a dimension of the grid.*missing data.*bounds"):
+        M.load_grid(f)
+    f.write_text("grid:\n  model: [poisson, negbin]\n", encoding="utf-8")
+    with pytest.raises(M.SweepParamError, match=r"model: unknown choice\(s\) \['poisson', 'negbin'\].*naive"):
         M.load_grid(f)
     f.write_text("grid:\n  context: [clash]\n", encoding="utf-8")
     with pytest.raises(M.SweepParamError, match="unknown dimension 'context'.*'deaths'"):
         M.load_grid(f)
-
-
-def test_unknown_event_lists_valid_events(inputs):
-    with pytest.raises(M.SweepParamError, match=r"exclude_event: unknown choice 'E99'.*'none'.*'E05'"):
-        M.event_choices(inputs.victims, ["none", "E99"])
+    f.write_text("grid:\n  date_policy: [keep]\n", encoding="utf-8")
+    with pytest.raises(M.SweepParamError, match=r"date_policy: unknown choice\(s\) \['keep'\]"):
+        M.load_grid(f)
 
 
 def test_yaml_overrides_only_the_dimensions_it_names(tmp_path):
@@ -126,102 +91,263 @@ def test_yaml_overrides_only_the_dimensions_it_names(tmp_path):
     assert grid["model"] == M.DEFAULT_GRID["model"]
 
 
-def test_cli_writes_outputs(tmp_path):
-    f = tmp_path / "sweep.yaml"
-    f.write_text("grid:\n  deaths: [clash]\n  date_policy: [certain]\n  cutoff: [2023-02-16]\n  exclude_event: [none]\n"
-                 "  measure: [selfid]\n  threshold: [50]\n  unknown_units: [known_only]\n  model: [poisson]\n",
-                 encoding="utf-8")
-    assert M.main(["--jobs", "1", "--params", str(f), "--outputs", str(tmp_path / "out")]) == 0
-    rob = pd.read_csv(tmp_path / "out" / "tables" / "robustness.csv")
-    summary = pd.read_csv(tmp_path / "out" / "tables" / "robustness_summary.csv")
-    assert len(rob) == 1 and list(summary["finding"]) == ["ethnic", "regional"]
-    for ext in ("png", "svg", "csv"):
-        assert (tmp_path / "out" / "figures" / f"specification_curve.{ext}").exists()
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("grid:\n  measure: [language]\n", encoding="utf-8")
-    assert M.main(["--params", str(bad), "--outputs", str(tmp_path / "out")]) == 2
-
-
-def test_grid_table_lists_every_dimension_with_its_choices_and_users(inputs):
-    choices = {**SMALL, "exclude_event": M.event_choices(inputs.victims, SMALL["exclude_event"])}
-    t = M.grid_table(choices)
-    assert t["dimension"].tolist() == list(M.DEFAULT_GRID)
-    assert t["n"].tolist() == [len(choices[d]) for d in M.DEFAULT_GRID]
-    row = t.set_index("dimension")
-    assert row.loc["threshold", "choices"] == "50" and row.loc["exclude_event", "choices"] == "none, E05"
-    assert row.loc["model", "used by"] == "regional" and row.loc["measure", "used by"] == "ethnic"
-    assert row.loc["cutoff", "used by"] == "ethnic, regional"
-    assert t["meaning"].str.len().gt(20).all()
-    with pytest.raises(KeyError):
-        M.grid_table({d: v for d, v in choices.items() if d != "model"})
-
-
-def test_holds_by_choice_matches_an_independent_count(small_results):
-    r = small_results
-    for finding, (col, dims, _) in M.FINDINGS.items():
-        t = M.holds_by_choice(r, finding)
-        distinct = {}
-        for row in r[[*dims, col]].itertuples(index=False, name=None):
-            distinct.setdefault(row[:-1], bool(row[-1]))
-        assert len(t) == sum(len(set(k[i] for k in distinct)) for i in range(len(dims)))
-        for rec in t.itertuples(index=False):
-            i = dims.index(rec.dimension)
-            label = {k: f"{k[i]:g}" if isinstance(k[i], float) else k[i] for k in distinct}
-            chosen = [h for k, h in distinct.items() if label[k] == rec.choice]
-            assert (rec.n, rec.n_holds) == (len(chosen), sum(chosen)), (finding, rec)
-            assert rec.share_holds == pytest.approx(sum(chosen) / len(chosen))
-
-
-def test_decisive_dimension_picks_the_largest_spread():
-    t = pd.DataFrame({"dimension": ["deaths", "deaths", "measure", "measure", "model", "model"],
-                      "choice": ["clash", "all", "selfid", "mothertongue", "poisson", "negbin"],
-                      "n": [4] * 6, "n_holds": [3, 2, 4, 1, 4, 3], "share_holds": [0.75, 0.5, 1.0, 0.25, 1.0, 0.75]})
-    top = M.decisive_dimension(t)
-    assert top["dimension"] == "measure" and top["spread"] == pytest.approx(0.75)
-    assert (top["best"]["choice"], top["worst"]["choice"]) == ("selfid", "mothertongue")
-
-
-def test_failures_and_holds_by_model_match_an_independent_count(small_results):
-    r = small_results
-    eth = r.drop_duplicates(list(M.ETHNIC_DIMS))
-    fails, totals = {}, {}
-    for m, u, h in eth[["measure", "unknown_units", "ethnic_holds"]].itertuples(index=False, name=None):
-        totals[(m, u)] = totals.get((m, u), 0) + 1
-        fails[(m, u)] = fails.get((m, u), 0) + (not h)
-    got = {(m, u): (f, o) for m, u, f, o in M.ethnic_failures(r).itertuples(index=False, name=None)}
-    assert got == {k: (fails[k], totals[k]) for k in totals if fails[k]}
-    reg = r.drop_duplicates(list(M.REGIONAL_DIMS))
-    by_model = M.regional_holds_by_model(r)
-    assert by_model.index.tolist() == SMALL["model"]
-    for m in SMALL["model"]:
-        sub = reg[reg["model"] == m]["regional_holds"].tolist()
-        assert (by_model.loc[m, "sum"], by_model.loc[m, "size"]) == (sum(sub), len(sub))
-
-
-def test_date_policy_bounds_the_counts(small_results):
-    """The possible persons bound the certain ones: per selection, deaths with policy possible >= certain."""
-    keys = ["deaths", "cutoff", "exclude_event", "measure", "threshold", "unknown_units", "model"]
-    r = small_results.set_index(keys + ["date_policy"])
-    cert = r.xs("certain", level="date_policy")
-    poss = r.xs("possible", level="date_policy")
-    assert (poss["ethnic_deaths_total"] >= cert["ethnic_deaths_total"]).all()
-    total = lambda x: x["regional_deaths_regions"] + x["regional_deaths_lima_callao"]  # noqa: E731
-    assert (total(poss) >= total(cert)).all()
+def test_the_project_grid_file_is_the_default_grid():
+    grid, settings = M.load_grid(M.default_params_file())
+    assert grid == M.check_grid({k: list(v) for k, v in M.DEFAULT_GRID.items()}) and settings["alpha"] == 0.05
 
 
 def test_scope_of_a_choice():
     sc = M.scope_of({"deaths": "clash", "date_policy": "possible", "cutoff": "2023-01-31", "exclude_event": "E07"})
     assert (sc.contexts, sc.end, sc.policy, sc.exclude_events, sc.date_field) == (("clash",), "2023-01-31",
                                                                                   "possible", ("E07",), "death")
-    assert M.scope_of({"deaths": "all", "date_policy": "certain", "cutoff": "2023-03-31",
-                       "exclude_event": "none"}).exclude_events == ()
 
 
-def test_undated_dimension_is_gone(tmp_path):
+# ---- designs and methods against analysis.stats.clustered ------------------------------------------------------
+
+CHOICES = [dict(deaths="clash", date_policy="certain", cutoff="2023-01-31", exclude_event="E07"),
+           dict(deaths="all", date_policy="possible", cutoff="2023-03-31", exclude_event="none")]
+
+
+def _designs(inputs, codes, population, choice):
+    counts = M.selection_counts(inputs.victims, codes, choice)
+    definition = M.ethnic_definition(inputs.departments, "selfid", 50.0)
+    return {**M.designs_for("ethnic", counts, population, codes, definition),
+            **{f"regional_{k}": d for k, d in M.designs_for("regional", counts, population, codes).items()}}
+
+
+@pytest.mark.parametrize("choice", CHOICES)
+def test_designs_equal_clustered_contrast_design(inputs, codes, population, choice):
+    persons = _persons(inputs, **choice)
+    definition = M.ethnic_definition(inputs.departments, "selfid", 50.0)
+    built = _designs(inputs, codes, population, choice)
+    ethnic = C.contrast_design(persons, inputs.departments, definition.majority, reference="rest",
+                               within=definition.majority + definition.not_majority)
+    regional = C.contrast_design(persons, inputs.departments, [c for c in codes if c not in M.CAPITAL],
+                                 reference="Lima+Callao")
+    assert built["grid"].key() == ethnic.key() and built["grid"].clusters == ethnic.clusters
+    assert built["regional_grid"].key() == regional.key()
+    # the edges span every department; the grid only those of known status
+    assert built["grid"].D == len(definition.majority) + len(definition.not_majority) < len(codes)
+    assert built["unknown_outside"].D == built["unknown_inside"].D == len(codes)
+    no_dep = int(persons["ubigeo_dep"].astype("string").fillna("").str.strip().eq("").sum())
+    assert built["grid"].n_unknown_department == no_dep
+    assert built["unknown_inside"].N == built["unknown_outside"].N == len(persons)
+
+
+@pytest.mark.parametrize("choice", CHOICES)
+def test_fast_tests_equal_clustered_functions(inputs, codes, population, choice):
+    for name, d in _designs(inputs, codes, population, choice).items():
+        b = M.Binary.of(d)
+        for b0 in (0.0, 0.8, -0.4):
+            assert M.sign_flip_p(b, b0) == pytest.approx(C.sign_flip_p(d, b0), abs=1e-12), (name, b0)
+            assert M.wild_cluster_p(b, b0) == pytest.approx(C.wild_cluster_p(d, b0), abs=1e-12), (name, b0)
+        assert M.randomisation_p(d)[0] == pytest.approx(C.department_randomisation(d).p_value, abs=1e-12)
+        sf, ref = M.method_result(d, "sign_flip"), C.sign_flip(d)
+        assert (sf["p"], sf["low"]) == (ref.p_value, pytest.approx(ref.low, rel=1e-9))
+        assert sf["high"] == pytest.approx(ref.high, rel=1e-9)
+        wc, ref = M.method_result(d, "wild_cluster"), C.wild_cluster(d)
+        assert wc["p"] == ref.p_value and wc["low"] == pytest.approx(ref.low, rel=1e-9)
+        for method, ref in (("cluster_t", C.cluster_robust(d)), ("quasi_poisson", C.quasi_poisson(d))):
+            r = M.method_result(d, method)
+            assert (r["estimate"], r["low"], r["high"], r["p"]) == pytest.approx(
+                (ref.estimate, ref.low, ref.high, ref.p_value), rel=1e-12)
+
+
+def test_negative_binomial_equals_clustered(inputs, codes, population):
+    d = _designs(inputs, codes, population, CHOICES[0])["grid"]
+    r, ref = M.method_result(d, "negbin_lr"), C.negative_binomial(d)
+    assert r["estimate"] == pytest.approx(ref.estimate, rel=1e-7)
+    assert r["p"] == pytest.approx(ref.p_value, rel=1e-6)
+    assert r["low"] == pytest.approx(ref.low, rel=1e-5) and r["high"] == pytest.approx(ref.high, rel=1e-5)
+
+
+def test_event_binomial_equals_clustered_event_share_test(inputs, codes, population):
+    choice = CHOICES[0]
+    persons = _persons(inputs, **choice)
+    d = _designs(inputs, codes, population, choice)["regional_grid"]
+    regions = [c for c in codes if c not in M.CAPITAL]
+    pop = inputs.departments.set_index(inputs.departments["ubigeo_dep"].astype(str))[M.POPULATION]
+    ref = C.event_share_test(C.lethal_events(persons), regions, pop.astype(float))
+    r = M.method_result(d, "event_binomial")
+    assert r["p"] == pytest.approx(ref["p_value"], rel=1e-12)
+    share = ref["population_share"]
+    odds = lambda q: q / (1 - q)  # noqa: E731
+    assert r["estimate"] == pytest.approx(odds(ref["event_share"]) / odds(share), rel=1e-12)
+
+
+# ---- an independent recomputation: brute-force sign flips on the register -------------------------------------
+
+def _brute_force_sign_flip(persons, group, reference, departments):
+    """Enumerate every one of the 2^G sign vectors over lethal events (event id; a death in no event is its own)."""
+    dep = persons["ubigeo_dep"].astype(str)
+    keep = dep.isin(list(group) + list(reference))
+    p = persons[keep.to_numpy()]
+    event = p["event_id"].astype("string").fillna("solo:" + p["victim_id"].astype(str))
+    in_group = p["ubigeo_dep"].astype(str).isin(list(group))
+    table = pd.DataFrame({"event": event.to_numpy(), "g": in_group.to_numpy()}).groupby("event")["g"].agg(
+        ["size", "sum"])
+    pop = departments.set_index(departments["ubigeo_dep"].astype(str))[M.POPULATION].astype(float)
+    share = pop[list(group)].sum() / (pop[list(group)].sum() + pop[list(reference)].sum())
+    scores = table["sum"].to_numpy() - share * table["size"].to_numpy()
+    observed = abs(scores.sum())
+    hits = sum(abs(np.dot(signs, scores)) >= observed - 1e-9
+               for signs in itertools.product((1.0, -1.0), repeat=len(scores)))
+    return hits / 2 ** len(scores), len(scores)
+
+
+def test_sign_flip_p_of_one_specification_by_brute_force(inputs, small, codes):
+    choice = dict(deaths="clash", date_policy="certain", cutoff="2023-01-31", exclude_event="E07")
+    persons = _persons(inputs, **choice)
+    assert persons["event_id"].notna().all()  # every clash death of this selection belongs to a listed event
+    r = small["results"]
+    row = r[(r.finding == "regional") & (r.deaths == "clash") & (r.exclude_event == "E07")
+            & (r.model == "sign_flip")].iloc[0]
+    p, G = _brute_force_sign_flip(persons, [c for c in codes if c not in M.CAPITAL], M.CAPITAL, inputs.departments)
+    assert G == row["events"] and row["p_value"] == pytest.approx(p, abs=1e-12)
+    assert row["holds"] == (row["rr"] > 1 and p < ALPHA)
+    definition = M.ethnic_definition(inputs.departments, "selfid", 50.0)
+    row = r[(r.finding == "ethnic") & (r.deaths == "clash") & (r.exclude_event == "E07") & (r.measure == "selfid")
+            & (r.model == "sign_flip")].iloc[0]
+    p, G = _brute_force_sign_flip(persons, definition.majority, definition.not_majority, inputs.departments)
+    assert G == row["events"] and row["p_value"] == pytest.approx(p, abs=1e-12)
+
+
+def test_naive_reference_is_the_person_level_binomial_test(inputs, small):
+    r = small["results"]
+    row = r[(r.finding == "ethnic") & (r.deaths == "all") & (r.exclude_event == "none")
+            & (r.measure == "selfid")].iloc[0]
+    persons = _persons(inputs, deaths="all", date_policy="certain", cutoff="2023-01-31", exclude_event="none")
+    d = M.ethnic_definition(inputs.departments, "selfid", 50.0)
+    dep = persons["ubigeo_dep"].astype("string")
+    k, n = int(dep.isin(list(d.majority)).sum()), int(dep.isin(list(d.majority + d.not_majority)).sum())
+    pop = inputs.departments.set_index("ubigeo_dep")[M.POPULATION].astype(float)
+    share = pop[list(d.majority)].sum() / pop[list(d.majority + d.not_majority)].sum()
+    assert (row["deaths_group"], row["persons"]) == (k, n)
+    assert row["naive_p_value"] == pytest.approx(stats.binomtest(k, n, share).pvalue, rel=1e-9)
+    assert row["population_share"] == pytest.approx(share, rel=1e-12)
+
+
+# ---- rules, distinct results, bounds, influence ------------------------------------------------------------
+
+def test_holds_rule_uses_each_specification_s_own_test(small):
+    r = small["results"]
+    assert set(r["model"]) == set(SMALL["model"])
+    expected = (r["rr"] > 1) & (r["p_value"] < ALPHA)
+    assert (r["holds"] == expected).all()
+    assert (r["decision"] == np.where(expected, "holds", "does not hold")).all()
+    assert r["naive_holds"].mean() >= r["holds"].mean()  # the person-level test is never the stricter here
+
+
+def test_distinct_results_collapse_identical_results_with_their_multiplicity(small):
+    r = small["results"]
+    groups = {}
+    for row in r.itertuples(index=False):
+        key = (row.finding, *(f"{v:.10g}" if isinstance(v, float) else v for v in
+                              (row.rr, row.rr_low, row.rr_high, row.p_value)), row.decision)
+        groups.setdefault(key, []).append(row.spec_id)
+    distinct = M.distinct_results(r)
+    assert len(distinct) == len(groups)
+    assert sorted(distinct["multiplicity"]) == sorted(len(v) for v in groups.values())
+    for finding in M.FINDINGS:
+        d = distinct[distinct.finding == finding]
+        assert d["multiplicity"].sum() == (r.finding == finding).sum()
+        assert d["share_of_specs"].sum() == pytest.approx(1.0)
+    # specifications sharing a design share every result of it: mothertongue at one threshold, per model
+    for rid, g in r.groupby("result_id"):
+        assert g[["rr", "rr_low", "rr_high", "p_value", "decision"]].astype(str).nunique().max() == 1, rid
+    s = M.summarise(r, small["bounds"]).set_index("finding")
+    assert s.loc["ethnic", "n_distinct_results"] == len(distinct[distinct.finding == "ethnic"])
+
+
+def test_distinct_results_on_a_synthetic_table():
+    rows = [("ethnic", "E0001", 2.0, 1.1, 3.0, 0.01, "holds"), ("ethnic", "E0002", 2.0, 1.1, 3.0, 0.01, "holds"),
+            ("ethnic", "E0003", 2.0, 1.1, 3.0, 0.2, "does not hold"), ("regional", "R0001", 2.0, 1.1, 3.0, 0.01,
+                                                                       "holds")]
+    r = pd.DataFrame(rows, columns=["finding", "spec_id", "rr", "rr_low", "rr_high", "p_value", "decision"])
+    for d in M.DEFAULT_GRID:
+        r[d] = "x"
+    r["holds"] = r["decision"] == "holds"
+    r["result_id"] = M.result_ids(r)
+    assert r["result_id"].tolist() == ["E-r0001", "E-r0001", "E-r0002", "R-r0001"]
+    d = M.distinct_results(r).set_index("result_id")
+    assert d.loc["E-r0001", "multiplicity"] == 2 and d.loc["E-r0001", "share_of_specs"] == pytest.approx(2 / 3)
+    assert d.loc["E-r0001", "first_spec"] == "E0001"
+
+
+def test_bounds_are_kept_apart_from_the_grid(small):
+    r, b = small["results"], small["bounds"]
+    assert "edge" not in r.columns and "unknown_units" not in r.columns
+    for finding, edges in M.BOUNDS.items():
+        rf, bf = r[r.finding == finding], b[b.finding == finding]
+        assert len(bf) == 2 * len(rf)
+        assert (bf.groupby("spec_id")["edge"].apply(tuple) == tuple(e for e, _ in edges)).all()
+    e = b[b.finding == "ethnic"].pivot(index="spec_id", columns="edge", values="population_share")
+    grid_share = r[r.finding == "ethnic"].set_index("spec_id")["population_share"]
+    # the grid's population (departments of known status) is neither edge: the edges span every department
+    assert (e["unknown_inside"] > e["unknown_outside"]).all()
+    assert not np.allclose(grid_share.loc[e.index], e["unknown_outside"])
+    s = M.summarise(r, b).set_index("finding")
+    for finding in M.FINDINGS:
+        rf, bf = r[r.finding == finding], b[b.finding == finding]
+        assert s.loc[finding, "n_specs"] == len(rf)
+        assert s.loc[finding, "n_holds"] == rf["holds"].sum()
+        outside = bf[bf.edge == M.BOUNDS[finding][0][0]]
+        assert s.loc[finding, "outside_n_holds"] == outside["holds"].sum()
+
+
+def test_influence_matches_an_independent_pairing(small):
+    r = small["results"]
+    inf = M.influence(r)
+    for rec in inf.itertuples(index=False):
+        dims = M.FINDING_DIMS[rec.finding]
+        others = [d for d in dims if d != rec.dimension]
+        f = r[r.finding == rec.finding]
+        a = {tuple(x[d] for d in others): x["holds"] for _, x in f.iterrows()
+             if M._label_value(x[rec.dimension]) == rec.from_choice}
+        b = {tuple(x[d] for d in others): x["holds"] for _, x in f.iterrows()
+             if M._label_value(x[rec.dimension]) == rec.to_choice}
+        pairs = [(a[k], b[k]) for k in a if k in b]
+        assert rec.pairs == len(pairs)
+        assert rec.holds_to_fails == sum(x and not y for x, y in pairs)
+        assert rec.fails_to_holds == sum(y and not x for x, y in pairs)
+    assert set(inf[inf.finding == "regional"]["dimension"]) <= set(M.FINDING_DIMS["regional"])
+
+
+def test_same_tables_with_one_and_two_workers(inputs, small):
+    two = M.run_sweep(M.expand(SMALL, inputs.victims), inputs, jobs=2)
+    pd.testing.assert_frame_equal(small["results"], two["results"])
+    pd.testing.assert_frame_equal(small["bounds"], two["bounds"])
+
+
+# ---- files --------------------------------------------------------------------------------------------------
+
+def test_cli_writes_the_tables_and_stale_tables_are_refused(tmp_path):
     f = tmp_path / "sweep.yaml"
-    f.write_text("grid:\n  undated: [keep]\n", encoding="utf-8")
-    with pytest.raises(M.SweepParamError, match="unknown dimension 'undated'"):
-        M.load_grid(f)
-    f.write_text("grid:\n  date_policy: [keep]\n", encoding="utf-8")
-    with pytest.raises(M.SweepParamError, match=r"date_policy: unknown choice\(s\) \['keep'\].*'certain', 'possible'"):
-        M.load_grid(f)
+    f.write_text("grid:\n  deaths: [clash]\n  date_policy: [certain]\n  cutoff: [2023-02-16]\n  exclude_event: [none]\n"
+                 "  measure: [selfid]\n  threshold: [50]\n  model: [sign_flip, cluster_t]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert M.main(["--jobs", "1", "--params", str(f), "--outputs", str(out)]) == 0
+    for file in M.TABLES.values():
+        assert (out / "tables" / file).exists(), file
+    tables = M.read_tables(out / "tables", grid_file=f)
+    assert len(tables["results"]) == 2 + 2 and list(tables["summary"]["finding"]) == ["ethnic", "regional"]
+    assert len(tables["bounds"]) == 2 * len(tables["results"])
+    assert M.stale(out / "tables", grid_file=f) == []
+    f.write_text(f.read_text(encoding="utf-8").replace("[50]", "[40]"), encoding="utf-8")
+    assert M.stale(out / "tables", grid_file=f) == ["grid file"]
+    with pytest.raises(RuntimeError, match="stale.*grid file.*make sweep"):
+        M.read_tables(out / "tables", grid_file=f)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("grid:\n  measure: [language]\n", encoding="utf-8")
+    assert M.main(["--params", str(bad), "--outputs", str(out)]) == 2
+
+
+def test_grid_and_method_tables_describe_every_dimension_and_method(inputs):
+    choices = {**SMALL, "exclude_event": M.event_choices(inputs.victims, SMALL["exclude_event"])}
+    t = M.grid_table(choices).set_index("dimension")
+    assert t.index.tolist() == list(M.DEFAULT_GRID)
+    assert t.loc["exclude_event", "choices"] == "none | E07" and t.loc["threshold", "choices"] == "50"
+    assert t.loc["model", "used_by"] == "ethnic, regional" and t.loc["measure", "used_by"] == "ethnic"
+    m = M.method_table().set_index("model")
+    assert m.loc[M.NAIVE, "independent_unit"] == "person" and not m.loc[M.NAIVE, "in_grid"]
+    assert m.loc[list(M.MODELS), "in_grid"].all() and (m.loc[list(M.MODELS), "independent_unit"] != "person").all()

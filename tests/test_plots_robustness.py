@@ -1,4 +1,5 @@
-"""Specification-curve figure of notebook 08: points, colours and choice rows match the data it is given."""
+"""Figures of notebook 08: the specification curve of distinct results and the influence bars match the tables
+they are given, in words, with scope and n in the titles."""
 import itertools
 
 import matplotlib
@@ -11,12 +12,12 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
 from analysis import multiverse as M  # noqa: E402
-from analysis.figures import OKABE_ITO  # noqa: E402
-from analysis.plots.robustness import specification_curve  # noqa: E402
+from analysis.plots import robustness as P  # noqa: E402
 
-GRID = {"deaths": ["clash", "all"], "date_policy": ["certain"], "cutoff": ["2023-02-16", "2023-03-31"],
-        "exclude_event": ["none"], "measure": ["selfid"], "threshold": [50.0, 40.0],
-        "unknown_units": ["known_only"], "model": ["poisson", "negbin"]}
+GRID = {"deaths": ["clash", "all"], "date_policy": ["certain", "possible"], "cutoff": ["2023-03-31", "2023-02-16"],
+        "exclude_event": ["none", "E07"], "measure": ["selfid", "mothertongue"], "threshold": [50.0, 40.0],
+        "model": ["sign_flip", "negbin_lr"]}
+EVENTS = pd.DataFrame({"event_id": ["E07"], "label": ["Juliaca massacre (airport, Plaza Vea)"]})
 
 
 @pytest.fixture(autouse=True)
@@ -25,68 +26,103 @@ def _close():
     plt.close("all")
 
 
-def results():
-    """A synthetic sweep: each finding's estimate is a function of its own dimensions only (as in a real sweep)."""
-    rows = list(itertools.product(*(GRID[d] for d in M.DEFAULT_GRID)))
-    r = pd.DataFrame(rows, columns=list(M.DEFAULT_GRID))
-    r.insert(0, "spec_id", [f"S{i + 1:04d}" for i in range(len(r))])
-    eth = (r["deaths"] == "all") * 0.10 + (r["cutoff"] == "2023-03-31") * 0.05 + (r["threshold"] == 40.0) * 0.02
-    r["ethnic_population_share"] = 0.3
-    r["ethnic_death_share"] = 0.3 + eth - 0.06
-    r["ethnic_death_share_low"] = r["ethnic_death_share"] - 0.05
-    r["ethnic_death_share_high"] = r["ethnic_death_share"] + 0.05
-    r["ethnic_holds"] = r["ethnic_death_share_low"] > r["ethnic_population_share"]
-    r["regional_rr"] = 2.0 + (r["deaths"] == "all") + 0.5 * (r["model"] == "negbin")
-    r["regional_rr_low"] = np.where(r["model"] == "negbin", 0.8, 1.2)
-    r["regional_rr_high"] = np.where(r["cutoff"] == "2023-03-31", np.inf, 9.0)
-    r["regional_holds"] = r["regional_rr_low"] > 1
-    return r
+def tables():
+    """A synthetic sweep: estimates depend on some choices only (so some results repeat), one open interval."""
+    rows = []
+    for finding, dims in M.FINDING_DIMS.items():
+        for i, combo in enumerate(itertools.product(*(GRID[d] for d in dims))):
+            spec = dict(zip(dims, combo))
+            rr = 3.0 + (spec["deaths"] == "all") + 0.5 * (spec["model"] == "negbin_lr") \
+                + (2.0 if spec.get("measure") == "mothertongue" else 0.0) + (spec["cutoff"] == "2023-02-16") * 0.25
+            p = 0.01 if spec["model"] == "sign_flip" else 0.2
+            high = np.inf if spec["exclude_event"] == "E07" else rr * 3
+            rows.append({"finding": finding, "spec_id": f"{M.SPEC_PREFIX[finding]}{i + 1:04d}",
+                         **{d: spec.get(d, "") for d in M.DEFAULT_GRID}, "rr": rr, "rr_low": rr / 3,
+                         "rr_high": high, "p_value": p, "decision": "holds" if p < 0.05 else "does not hold"})
+    r = pd.DataFrame(rows)
+    r["holds"] = r["decision"] == "holds"
+    r["result_id"] = M.result_ids(r)
+    r["design_id"] = r["result_id"]
+    r["naive_holds"] = True
+    bounds = pd.concat([r[["finding", "spec_id", "holds"]].assign(edge=e) for f in M.FINDINGS
+                        for e, _ in M.BOUNDS[f]], ignore_index=True)
+    bounds = bounds[[e in dict(M.BOUNDS[f]) for f, e in zip(bounds["finding"], bounds["edge"])]]
+    return r, M.distinct_results(r), M.summarise(r, bounds), M.influence(r)
 
 
-def test_curve_draws_one_point_per_distinct_specification_coloured_by_holds():
-    data = M.curve_data(results())
-    fig, out = specification_curve(data)
-    assert out is data and len(fig.axes) == 4
-    for j, (finding, dims) in enumerate((("ethnic", M.ETHNIC_DIMS), ("regional", M.REGIONAL_DIMS))):
+def test_curve_has_one_point_per_distinct_result_coloured_by_decision():
+    r, distinct, summary, _ = tables()
+    data = P.curve_data(r, distinct)
+    fig, out = P.specification_curve(data, summary, M.choice_labels(EVENTS))
+    assert out is data
+    for j, finding in enumerate(M.FINDINGS):
         d = data[data.finding == finding]
-        n_distinct = len(results().drop_duplicates(list(dims)))
-        assert len(d) == n_distinct
-        points = fig.axes[[0, 1][j]].collections[-1]
-        assert points.get_offsets()[:, 0].tolist() == list(range(1, n_distinct + 1))
-        assert np.allclose(points.get_offsets()[:, 1], d["estimate"].to_numpy())
-        expected = [to_rgba(OKABE_ITO[0] if h else OKABE_ITO[3]) for h in d["holds"]]
+        assert len(d) == (distinct.finding == finding).sum() < (r.finding == finding).sum()
+        top = fig.axes[2 * j]
+        points = top.collections[-1]
+        assert points.get_offsets()[:, 0].tolist() == list(range(1, len(d) + 1))
+        assert np.allclose(points.get_offsets()[:, 1], d["rr"].to_numpy())
+        assert np.all(np.diff(d["rr"].to_numpy()) >= 0)  # ranked by rate ratio
+        expected = [to_rgba(P.DECISION_COLOURS[v]) for v in d["decision"]]
         assert [tuple(c) for c in points.get_facecolors()] == expected
-    assert fig.axes[1].get_yscale() == "log" and fig.axes[0].get_yscale() == "linear"
+        assert top.get_yscale() == "log"
+        title = fig.subfigs[j]._suptitle.get_text().replace("\n", " ")
+        assert f"{(r.finding == finding).sum():,} specifications give {len(d):,} distinct results" in title
+        assert M.FINDING_MEANING[finding] in title
 
 
-def test_choice_rows_follow_grid_order_and_mark_every_specification():
-    data = M.curve_data(results())
-    fig, _ = specification_curve(data)
-    bottom_regional = fig.axes[3]
-    labels = [t.get_text() for t in bottom_regional.get_yticklabels()]
-    assert labels == ["deaths: clash", "deaths: all", "date_policy: certain", "cutoff: 2023-02-16", "cutoff: 2023-03-31",
-                      "exclude_event: none", "model: poisson", "model: negbin"]
-    ethnic_labels = [t.get_text() for t in fig.axes[2].get_yticklabels()]
-    assert "threshold: 50" in ethnic_labels and ethnic_labels.index("threshold: 50") < ethnic_labels.index(
-        "threshold: 40")
-    n_reg = (data.finding == "regional").sum()
-    # every specification has one dot in each dimension's block of rows
-    assert sum(len(c.get_offsets()) for c in bottom_regional.collections) == n_reg * len(M.REGIONAL_DIMS)
+def test_choice_map_shows_the_share_of_each_result_s_specifications_in_words():
+    r, distinct, summary, _ = tables()
+    data = P.curve_data(r, distinct)
+    fig, _ = P.specification_curve(data, summary, M.choice_labels(EVENTS))
+    bottom = fig.axes[1]  # ethnic choices
+    labels = [t.get_text() for t in bottom.get_yticklabels()]
+    assert labels[0] == "deaths counted: clashes only" and "without Juliaca massacre (E07)" in labels
+    assert "Indigenous measure: self-identification" in labels and "above 40 %" in labels
+    assert not any(raw in " ".join(labels) for raw in ("selfid", "sign_flip", "negbin_lr", "mothertongue"))
+    matrix = bottom.images[0].get_array()
+    assert matrix.shape == (len(labels), (data.finding == "ethnic").sum())
+    d = data[data.finding == "ethnic"]
+    for dim in M.FINDING_DIMS["ethnic"]:
+        cols = [c for c in d.columns if c.startswith(dim + "=")]
+        assert np.allclose(d[cols].sum(axis=1), 1.0)  # each result's specifications make one choice per dimension
 
 
-def test_open_upper_limits_are_not_drawn_to_infinity():
-    data = M.curve_data(results())
-    fig, _ = specification_curve(data)
-    segments = fig.axes[1].collections[0].get_segments()
-    d = data[data.finding == "regional"]
-    assert len(segments) == len(d)
+def test_open_interval_ends_are_marked_not_drawn_to_infinity():
+    r, distinct, summary, _ = tables()
+    data = P.curve_data(r, distinct)
+    fig, _ = P.specification_curve(data, summary, M.choice_labels(EVENTS))
+    top = fig.axes[0]
+    d = data[data.finding == "ethnic"]
+    segments = top.collections[0].get_segments()
     assert all(np.isfinite(s).all() for s in segments if len(s))
-    assert sum(len(s) > 0 for s in segments) == int(np.isfinite(d["high"]).sum())
+    ups = top.collections[1].get_offsets()
+    assert len(ups) == int(np.isinf(d["rr_high"]).sum()) > 0
 
 
-def test_curve_refuses_incomplete_data():
-    data = M.curve_data(results())
-    with pytest.raises(KeyError, match="holds"):
-        specification_curve(data.drop(columns=["holds"]))
-    with pytest.raises(ValueError, match="regional"):
-        specification_curve(data[data.finding == "ethnic"])
+def test_influence_bars_match_the_table():
+    r, _, summary, influence = tables()
+    fig, data = P.influence_figure(influence, summary, M.choice_labels(EVENTS))
+    for ax, finding in zip(fig.axes, M.FINDINGS):
+        inf = influence[influence.finding == finding]
+        lost = [p.get_width() for p in ax.patches[:len(inf)]]
+        gained = [p.get_width() for p in ax.patches[len(inf):2 * len(inf)]]
+        assert np.allclose(lost, 100 * inf["holds_to_fails"] / inf["pairs"])
+        assert np.allclose(gained, 100 * inf["fails_to_holds"] / inf["pairs"])
+        texts = [t.get_text() for t in ax.texts]
+        assert texts == [f"{a + b:,} of {n:,} pairs" for a, b, n in
+                         inf[["holds_to_fails", "fails_to_holds", "pairs"]].itertuples(index=False, name=None)]
+        assert f"{(r.finding == finding).sum():,} specifications" in ax.get_title(loc="left")
+        ticks = [t.get_text() for t in ax.get_yticklabels()]
+        assert "inference method: sign-flip score test by event → negative binomial, likelihood ratio" in ticks
+
+
+def test_figures_refuse_incomplete_data():
+    r, distinct, summary, influence = tables()
+    data = P.curve_data(r, distinct)
+    with pytest.raises(KeyError, match="decision"):
+        P.specification_curve(data.drop(columns=["decision"]), summary, {})
+    with pytest.raises(ValueError, match="no finding"):
+        P.specification_curve(data.iloc[:0], summary, {})
+    with pytest.raises(KeyError, match="pairs"):
+        P.influence_figure(influence.drop(columns=["pairs"]), summary, {})
