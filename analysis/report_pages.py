@@ -30,8 +30,13 @@ class ReportError(ValueError):
 
 LANGS = ("en", "es")
 COUNT_UNITS = {"person", "persons", "event", "events", "department", "departments", "count", "days"}
-VERDICT = {"en": {True: "consistent", False: "not consistent"},
-           "es": {True: "consistente", False: "no consistente"}}
+# The register's verdict classes (analysis/claims.py), as the pages say them.
+VERDICT = {"en": {"reproduced exactly": "reproduced exactly",
+                  "reproduced within the published rounding": "reproduced within the published rounding",
+                  "not reproduced": "not reproduced"},
+           "es": {"reproduced exactly": "reproducido exactamente",
+                  "reproduced within the published rounding": "reproducido dentro del redondeo publicado",
+                  "not reproduced": "no reproducido"}}
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 
 
@@ -175,11 +180,15 @@ def claim(rows: list[dict], claim_id: str, quantity: str | None, lang: str, wher
         lo, hi = _float(r.get("ci_low")), _float(r.get("ci_high"))
     spread = "" if lo is None or hi is None or lo == hi else \
         f"{_claim_value(str(lo), r['unit']).removesuffix(' %')}–{_claim_value(str(hi), r['unit'])}"
-    consistent = r["consistent"].strip().lower() == "true"
+    verdict = r["verdict"].strip()
+    if verdict not in VERDICT[lang]:
+        raise ReportError(f"{where}: claim {claim_id} has verdict {verdict!r}, not one of {sorted(VERDICT[lang])}")
+    reason = r.get("difference_reasons") if verdict == "not reproduced" and r.get("difference_reasons") else \
+        r.get("reason", "").split(";")[0].split(":", 1)[-1].strip()
     return {"id": md_escape(claim_id), "publisher": md_escape(r["publisher"]), "date": md_escape(r["published_date"]),
             "published": _claim_value(r["published"], r["unit"]), "reproduced": _claim_value(r["reproduced"], r["unit"]),
-            "range": spread, "consistent": consistent, "verdict": VERDICT[lang][consistent],
-            "reason": md_escape(r.get("reason", "").split(";")[0].split(":", 1)[-1].strip())}
+            "range": spread, "reproduced_ok": verdict != "not reproduced", "verdict": VERDICT[lang][verdict],
+            "reason": md_escape(reason)}
 
 
 def _doc(name: str) -> str:

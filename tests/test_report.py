@@ -29,9 +29,9 @@ NUMBERS = {
                          "definition": "Puno vs Lima, deaths per 100,000"},
 }
 CLAIMS = textwrap.dedent("""\
-    claim_id,publisher,published_date,status,quantity,kind,unit,published_raw,published,qualifier,reproduced,ci_low,ci_high,range_low,range_high,difference,consistent,definition,reason
-    AI-9,Amnesty <b>International</b>,2023-02-16,addressed,young_share,share,percent,30,30,exact,28.57,17,42,28.57,28.57,1.4,True,d,"consistent: published value within the interval; more"
-    DP-9,Defensoría del Pueblo,2023-03,addressed,deaths,count,persons,66,66,exact,44,,,44,62,22,False,d,"published above the register's range: unplaced deaths"
+    claim_id,publisher,published_date,status,quantity,kind,unit,published_raw,published,qualifier,reproduced,ci_low,ci_high,range_low,range_high,difference,verdict,difference_reasons,definition,reason
+    AI-9,Amnesty <b>International</b>,2023-02-16,addressed,young_share,share,percent,30,30,exact,28.57,17,42,28.57,28.57,1.4,reproduced within the published rounding,,d,"within rounding: published value rounds the register's; more"
+    DP-9,Defensoría del Pueblo,2023-03,addressed,deaths,count,persons,66,66,exact,44,,,44,62,22,not reproduced,"18 unidentified, 4 outside the window",d,"published above the register's range: unplaced deaths"
     """)
 # every fact the templates quote, all read from one number here
 FACTS = yaml.safe_load((report.SITE / "headlines.yaml").read_text(encoding="utf-8"))["facts"]
@@ -120,7 +120,8 @@ def test_landing_page_shows_headlines_in_prose_with_formatted_numbers_figures_an
     assert "<strong>164</strong> (interval 21.0–7,375); p &lt; 0.001" in art
     # claims and verdicts from published_vs_reproduced.csv, data text escaped
     assert "Amnesty &lt;b&gt;International&lt;/b&gt;" in art and "<strong>30 %</strong>" in art
-    assert "Verdict: <strong>consistent</strong>" in art and "Verdict: <strong>not consistent</strong>" in art
+    assert "Verdict: <strong>reproduced within the published rounding</strong>" in art
+    assert "Verdict: <strong>not reproduced</strong> — 18 unidentified, 4 outside the window" in art
     assert "(range 44–62)" in art
     # facts in the prose
     assert "of whom 49\ncivilians" in art or "of whom 49 civilians" in art.replace("\n", " ")
@@ -148,7 +149,8 @@ def test_spanish_landing_page_shares_numbers_and_figures_and_links_back(site):
     en = _article(_read(site, "index.html"))
     assert "Víctimas de las protestas en el Perú" in es and "Proporción menor de 25 años" in es
     assert "<strong>28.6 %</strong> (intervalo 17.0–42.0 %)" in es
-    assert "Veredicto: <strong>consistente</strong>" in es and "Veredicto: <strong>no consistente</strong>" in es
+    assert "Veredicto: <strong>reproducido dentro del redondeo publicado</strong>" in es
+    assert "Veredicto: <strong>no reproducido</strong>" in es
     assert 'href="index.html"' in es and 'href="es.html"' in en
     assert re.findall(r'<img[^>]+src="([^"]+)"', es) == re.findall(r'<img[^>]+src="([^"]+)"', en)
 
