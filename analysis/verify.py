@@ -105,7 +105,10 @@ def rerun(scratch: Path, params: str = "params/default.yaml") -> int:
     env = dict(os.environ, ANALYSIS_ROOT=str(scratch),
                PYTHONPATH=os.pathsep.join([str(scratch)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     run = ["run", "--force", "--params", str(scratch / params)]
-    commands = [[*run, "--only", "01-register"], ["sweep"], run]
+    pipeline = scratch / "params" / "pipeline.yaml"
+    sweeps = (scratch / "analysis" / "multiverse.py").exists() and pipeline.exists() and \
+        "01-register:" in pipeline.read_text(encoding="utf-8")
+    commands = [[*run, "--only", "01-register"], ["sweep"], run] if sweeps else [run]
     for args in commands:
         code = subprocess.run([sys.executable, "-m", "analysis", *args], cwd=scratch, env=env, check=False).returncode
         if code != 0:

@@ -117,7 +117,7 @@ def test_console_entry_point_resolves_to_the_command_line(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--help"])
     assert stop.value.code == 0
-    assert "{run,verify,report,sweep,bench" in capsys.readouterr().out
+    assert "{run,diff,params,verify,report,sweep,bench}" in capsys.readouterr().out
 
 
 def test_setuptools_reads_the_metadata(tmp_path):
