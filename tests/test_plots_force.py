@@ -28,7 +28,7 @@ def test_shares_with_intervals(victims):
     assert len(fig.axes) == 3
     for ax, (title, t) in zip(fig.axes, panels):
         (line,) = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
-        assert np.allclose(np.asarray(line.get_xdata(), dtype=float), t["share"].to_numpy(), equal_nan=True)
+        assert np.allclose(np.asarray(line.get_xdata(), dtype=float), 100 * t["share"].to_numpy(), equal_nan=True)  # drawn in %
         known = victims[~D.as_category(victims[title]).isin(F.NOT_KNOWN)]
         assert ax.get_title() == f"{title} (n = {len(known)} known)"
         counts = D.as_category(known[title]).value_counts()

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from ..figures import OKABE_ITO
+from ..figures import OKABE_ITO, percent_axis
 
 SHARE_COLUMNS = {"label", "k", "n", "share", "ci_low", "ci_high"}
 
@@ -20,22 +20,25 @@ def _check(table: pd.DataFrame, name: str, columns) -> None:
         raise ValueError(f"{name}: share outside its interval in row(s) {list(bad.index)}")
 
 
-def shares_with_intervals(panels, conf: int):
-    """One panel per (title, force.proportions table): each level's share with its exact interval, labelled k/n.
-    data: the tables stacked, with `variable` = the panel title."""
+def shares_with_intervals(panels, conf: int, scope_label: str = ""):
+    """One panel per (title, force.proportions table): each level's share (in %) with its exact interval, labelled
+    k/n; `scope_label` (who is counted) goes in the title. data: the tables stacked, with `variable` = the panel
+    title (shares as proportions, as computed)."""
     for title, t in panels:
         _check(t, title, SHARE_COLUMNS)
     fig, axes = plt.subplots(1, len(panels), figsize=(10, 3.6), sharex=True, squeeze=False)
     for ax, (title, t), color in zip(axes[0], panels, OKABE_ITO):
         y = range(len(t))
-        ax.errorbar(t["share"], y, xerr=[t["share"] - t["ci_low"], t["ci_high"] - t["share"]], fmt="o",
-                    color=color, capsize=2)
+        pct, low, high = 100 * t["share"], 100 * t["ci_low"], 100 * t["ci_high"]
+        ax.errorbar(pct, y, xerr=[pct - low, high - pct], fmt="o", color=color, capsize=2)
         ax.set_yticks(list(y), [f"{lab.replace('_', ' ')} ({k}/{m})" for lab, k, m in zip(t["label"], t["k"], t["n"])])
         ax.invert_yaxis()
-        ax.set_xlim(0, 1)
+        ax.set_xlim(0, 100)
+        percent_axis(ax)
         ax.set_title(f"{title} (n = {int(t['n'].iloc[0])} known)")
         ax.set_xlabel("share of persons")
-    fig.suptitle(f"Shares with exact {conf}% intervals (unknowns excluded from each denominator)")
+    fig.suptitle(f"Cause, wound site and force: shares with exact {conf} % intervals (unknowns excluded from each "
+                 "denominator)" + (f"\n{scope_label}" if scope_label else ""), fontsize=10)
     fig.tight_layout()
     return fig, pd.concat([t.assign(variable=v) for v, t in panels], ignore_index=True)
 

@@ -18,11 +18,12 @@ def _require(df: pd.DataFrame, columns, what: str) -> None:
         raise KeyError(f"{what} lacks column(s) {missing}")
 
 
-def rates_forest(table: pd.DataFrame, national: float):
+def rates_forest(table: pd.DataFrame, national: float, scope_label: str = ""):
     """Forest plot of every department's rate per 100,000 with its exact interval, lowest rate at the bottom.
 
     Departments with no death are drawn as open circles (their interval still has an upper limit); the dashed line
-    is the national rate. Returns (fig, table): the figure's data is the rate table as given (one row per
+    is the national rate; `scope_label` (who is counted, e.g. Scope.describe()) goes under the title with n.
+    Returns (fig, table): the figure's data is the rate table as given (one row per
     department, in its own order), so the saved CSV is the same table the notebook writes.
     """
     _require(table, RATE_COLUMNS, "rate table")
@@ -36,7 +37,10 @@ def rates_forest(table: pd.DataFrame, national: float):
     ax.axvline(national, color=OKABE_ITO[3], ls="--", lw=1, label="whole country")
     ax.set_yticks(y, [f"{d} ({k})" for d, k in zip(t["department"], t["deaths"])])
     ax.set_xlabel("deaths per 100,000 inhabitants (95 % exact Poisson interval)")
-    ax.set_title("Death rate by department (number of deaths in brackets)")
+    n = int(t["deaths"].sum())
+    ax.set_title("Death rate by department per 100,000 (deaths in brackets)\n"
+                 + (f"{scope_label}; " if scope_label else "") + f"n = {n} deaths with a known department",
+                 fontsize=9)
     ax.legend(loc="lower right", frameon=False)
     return fig, table
 
