@@ -18,7 +18,7 @@ SETS = {
     "default": {},
     "narrow": {"roles": ["President", "Minister of the Interior"], "cutoff_date": "2023-02-28",
                "contexts": ["clash", "blockade"], "mass_casualty_min": 3, "horizon_days": 14,
-               "date_field": "death", "policy": "possible"},
+               "date_field": "death", "date_policy": "possible"},
 }
 
 
@@ -48,7 +48,7 @@ def test_outputs_written(run):
     force = pd.read_csv(out / "tables" / "command_periods_force.csv")
     value = {k.removeprefix("command."): v["value"] for k, v in numbers.items()}
     assert force.total.sum() + value["force.across_periods"] == value["deaths_in_window"]
-    policy = params.get("policy", "certain")
+    policy = params.get("date_policy", "certain")
     assert value["deaths_in_window"] == value[f"deaths_in_window_{policy}"]
     assert value["deaths_in_window_certain"] <= value["deaths_in_window_possible"]
     for r in by_tenure.itertuples():  # certain <= possible boundary <= possible persons
