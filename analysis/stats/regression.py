@@ -249,6 +249,16 @@ def add_poverty_band_ordinal(departments: pd.DataFrame, column: str = "pov2022_b
     return departments.assign(pov2022_band_ordinal=band.map(POVERTY_BAND_ORDER).astype("Float64"))
 
 
+def _top_ratio(r, reference, top_code) -> dict:
+    """rr_top (exact interval) of department `top_code` against `reference`, and its share of all counted deaths
+    (unknown department included in the total); empty when top_code is None."""
+    if top_code is None:
+        return {}
+    row = rate_ratios(r.table, reference).set_index("ubigeo_dep").loc[top_code]
+    return {"rr_top": row["rr"], "rr_top_low": row["rr_low"], "rr_top_high": row["rr_high"],
+            "share_top": row["deaths"] / max(len(r.persons), 1)}
+
+
 def headline_estimates(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, *, covars: pd.DataFrame,
                        covariates, model: str, population_col: str, reference: str, top_code: str | None) -> dict:
     """The estimates notebook 03 tracks when one lethal event is left out (`fn` of leave_one_event_out).
@@ -260,11 +270,7 @@ def headline_estimates(victims: pd.DataFrame, departments: pd.DataFrame, scope: 
     With top_code None only model_rr_first is returned.
     """
     r = department_rates(victims, departments, scope, population_col=population_col)
-    out = {}
-    if top_code is not None:
-        row = rate_ratios(r.table, reference).set_index("ubigeo_dep").loc[top_code]
-        out.update(rr_top=row["rr"], rr_top_low=row["rr_low"], rr_top_high=row["rr_high"],
-                   share_top=row["deaths"] / max(len(r.persons), 1))
+    out = _top_ratio(r, reference, top_code)
     with warnings.catch_warnings():  # refits on reduced data may warn; the full-data fit reports its warnings
         warnings.simplefilter("ignore")
         fit = fit_model(model, model_frame(r.table, covars, covariates), covariates)
@@ -433,11 +439,7 @@ def loo_estimates(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope
     covariate (the Poisson point estimate, which quasi-Poisson, clustered and resampling methods share);
     sign_flip_p: the sign-flip score test of it over the remaining events (cheap: no interval)."""
     r = department_rates(victims, departments, scope, population_col=population_col)
-    out = {}
-    if top_code is not None:
-        row = rate_ratios(r.table, reference).set_index("ubigeo_dep").loc[top_code]
-        out.update(rr_top=row["rr"], rr_top_low=row["rr_low"], rr_top_high=row["rr_high"],
-                   share_top=row["deaths"] / max(len(r.persons), 1))
+    out = _top_ratio(r, reference, top_code)
     covariates = list(covariates)
     d = C.design_from_register(r.persons, covars, covariates[0], adjust=covariates[1:], population_col=population_col)
     out["model_rr_first"] = C.poisson_model(d).estimate
