@@ -1,6 +1,6 @@
 """Command line: python -m analysis {run, diff, params, verify, report, sweep, bench} (see --help of each).
 
-Every command that reads or publishes results first checks data/raw against its manifest (analysis.manifest) and
+Every command that reads or publishes results first checks data/raw against its manifest (analysis.register.manifest) and
 refuses to start, naming the file, on any mismatch: run (also with --only and --dry-run), verify, report and
 sweep. `diff` and `params` only read numbers.json files and notebooks.
 """
@@ -8,7 +8,7 @@ import argparse
 import subprocess
 import sys
 
-from . import paths
+from analysis import paths
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute the notebooks in dependency order, skipping unchanged ones")
     run.add_argument("--params", default=None, help="parameter file (default params/default.yaml)")
-    run.add_argument("--pipeline", default=None, help="pipeline file (default params/pipeline.yaml)")
+    run.add_argument("--pipeline", default=None, help="run the graph of this YAML file instead of the task declarations (tests)")
     run.add_argument("--force", action="store_true", help="run every notebook even if unchanged")
     run.add_argument("--only", action="append", metavar="NAME", help="run only this notebook (repeatable)")
     run.add_argument("--dry-run", action="store_true",
@@ -34,16 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--params", default="params/default.yaml", help="parameter file, relative to the root")
     ver.add_argument("--keep", action="store_true", help="keep the scratch copy")
     sub.add_parser("report", help="build the report (Sphinx, offline) in outputs/report/: index.html, es.html")
-    sub.add_parser("sweep", help="multiverse sweep (analysis.multiverse)", add_help=False)
+    sub.add_parser("sweep", help="multiverse sweep (analysis.tasks.robustness)", add_help=False)
     sub.add_parser("bench", help="time cold run, unchanged rerun and sweep (benchmarks/run_benchmark.py)",
                    add_help=False)
     return ap
 
 
 def _run(args) -> int:
-    from .errors import RawDataError
-    from .params import ParameterError
-    from .runner import NotebookFailed, PipelineError, run
+    from analysis.errors import RawDataError
+    from analysis.workflow.params import ParameterError
+    from analysis.workflow.runner import NotebookFailed, PipelineError, run
     try:
         run(params_file=args.params, pipeline_file=args.pipeline, force=args.force, only=args.only,
             dry_run=args.dry_run)
@@ -54,7 +54,7 @@ def _run(args) -> int:
 
 
 def _diff(args) -> int:
-    from .rundiff import RunNotFound, main
+    from analysis.workflow.rundiff import RunNotFound, main
     try:
         print(main(args.runs), end="")
     except RunNotFound as err:
@@ -64,7 +64,7 @@ def _diff(args) -> int:
 
 
 def _params(args) -> int:
-    from .params import ParameterError, listing, load_params
+    from analysis.workflow.params import ParameterError, listing, load_params
     notebooks = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
     if args.notebook:
         known = {p.stem: p for p in notebooks}
@@ -84,8 +84,8 @@ def _params(args) -> int:
 
 def _gate() -> int:
     """0 when data/raw matches its manifest; else the error, naming the file, and 1."""
-    from . import manifest
-    from .errors import RawDataError
+    from analysis.register import manifest
+    from analysis.errors import RawDataError
     try:
         manifest.verify(paths.RAW)
     except RawDataError as err:
@@ -95,8 +95,8 @@ def _gate() -> int:
 
 
 def _sweep(rest) -> int:
-    from . import multiverse
-    from .params import ParameterError
+    from analysis.tasks import robustness as multiverse
+    from analysis.workflow.params import ParameterError
     try:
         return multiverse.main(rest) or 0
     except ParameterError as err:  # a grid file that is missing or not YAML: one line naming it
@@ -123,9 +123,9 @@ def main(argv=None) -> int:
     if _gate():
         return 1
     if args.command == "verify":
-        from .verify import verify
+        from analysis.workflow.verify import verify
         return verify(params=args.params, keep=args.keep)
-    from .report import main as report
+    from analysis.report.site import main as report
     return report()
 
 

@@ -43,7 +43,7 @@ def timed(args: list[str]) -> dict:
 def sweep_available() -> bool:
     sys.path.insert(0, str(ROOT))
     try:
-        return importlib.util.find_spec("analysis.multiverse") is not None
+        return importlib.util.find_spec("analysis.tasks.robustness") is not None
     finally:
         sys.path.pop(0)
 
@@ -156,9 +156,10 @@ def scaled_manual_tables(link, k: int) -> dict:
 def link_scaled(k: int, raw_dir: Path | None = None) -> tuple:
     """(mentions_linked, match_report, log, seconds by stage) of the linkage on k copies of the mentions."""
     sys.path.insert(0, str(ROOT))
-    from analysis import events as events_mod, hand, link, paths, sources
-    from analysis.clean import places
-    from analysis.clean.mentions import clean_mentions
+    from analysis.register import events as events_mod, hand, link, sources
+    from analysis import paths
+    from analysis.register.clean import places
+    from analysis.register.clean.mentions import clean_mentions
     from analysis.steplog import StepLog
     raw_dir = Path(raw_dir or paths.RAW)
     log, secs = StepLog(), {}

@@ -1,4 +1,4 @@
-"""Test registers shaped as `analysis.scope.load_register` returns them: text read as the loader reads it (ISO
+"""Test registers shaped as `analysis.register.scope.load_register` returns them: text read as the loader reads it (ISO
 dates stay text, empty = NA), the date intervals date_<what>_min/max, identified as bool and ages as Int64."""
 import io
 

@@ -1,4 +1,4 @@
-"""analysis.claims: counting through scope.select with unknowns, shares with exact intervals, verdicts, the
+"""analysis.tasks.claims: counting through scope.select with unknowns, shares with exact intervals, verdicts, the
 claims table against the file."""
 import math
 
@@ -6,14 +6,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import claims as C
-from analysis import paths, vocab
-from analysis import scope as S
+from analysis.tasks import claims as C
+from analysis import paths
+from analysis.register import vocab
+from analysis.register import scope as S
 from analysis.errors import RawDataError
 
 COLS = ["victim_id", "identified", "age_years", "date_injury_min", "date_injury_max", "date_death_min",
         "date_death_max", "department", "ubigeo_dep", "event_id", "context", "cause", "wound"]
-# A small register with date intervals (as analysis/intervals.py writes them): every filter has a known-in,
+# A small register with date intervals (as analysis/register/intervals.py writes them): every filter has a known-in,
 # known-out and unknown case.
 ROWS = [
     # id   ident  age  injury min/max             death min/max             dep  code event context cause wound
@@ -344,7 +345,7 @@ def test_addressed_rows_and_lookup():
 
 
 def test_record_reproduced_counts_and_shares():
-    from analysis.numbers import Numbers
+    from analysis.report.numbers import Numbers
 
     n = Numbers("claims")
     C.record_reproduced(n, C.addressed(_comparison()))
@@ -505,7 +506,7 @@ def test_search_persons_are_checked_against_ethnic_shares(search, monkeypatch):
 
 
 def test_record_amnesty_keys(search, monkeypatch):
-    from analysis.numbers import Numbers
+    from analysis.report.numbers import Numbers
 
     monkeypatch.setattr(C, "STATED", GRID["stated"])  # the stated reading of the small grid (cut-off 31 Jan)
     n = Numbers("claims")

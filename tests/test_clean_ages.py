@@ -4,7 +4,7 @@ import re
 import pandas as pd
 import pytest
 
-from analysis.clean.ages import parse_age
+from analysis.register.clean.ages import parse_age
 from analysis.paths import RAW
 
 AGES = sorted(set(pd.read_csv(RAW / "casualties" / "mentions.csv", dtype=str, keep_default_na=False)

@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis.clean.dates import WINDOW, parse_dates
+from analysis.register.clean.dates import WINDOW, parse_dates
 from analysis.paths import RAW
 
 M = pd.read_csv(RAW / "casualties" / "mentions.csv", dtype=str, keep_default_na=False)
@@ -104,6 +104,6 @@ def test_an_impossible_part_is_never_silent(text, bad):
 
 
 def test_impossible_context_date_is_a_context_error():
-    from analysis.clean.dates import ContextDateError
+    from analysis.register.clean.dates import ContextDateError
     with pytest.raises(ContextDateError, match="2022-12-32"):
         parse_dates("14/12/2022", "2022-12-26", "", "Hospitalizado desde el 32/12/22")

@@ -4,11 +4,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis.clean.mentions import CONTRACT_COLUMNS, clean_mentions
-from analysis.clean.places import build_gazetteer
+from analysis.register.clean.mentions import CONTRACT_COLUMNS, clean_mentions
+from analysis.register.clean.places import build_gazetteer
 from analysis.errors import RawDataError
 from analysis.paths import RAW
-from analysis.sources import read_mentions, read_sources
+from analysis.register.sources import read_mentions, read_sources
 from analysis.steplog import StepLog
 
 CAS = RAW / "casualties"
@@ -101,7 +101,7 @@ def test_impossible_age_names_file_row_field(tmp_path):
 
 def test_error_row_is_the_raw_row_after_paraphrase_rows_are_dropped(tmp_path):
     """include_paraphrase: false drops rows before cleaning; the error still names the row of the raw file."""
-    from analysis import manifest, register
+    from analysis.register import manifest, build as register
     raw_dir = tmp_path / "raw"
     shutil.copytree(RAW, raw_dir)
     mentions = pd.read_csv(CAS / "mentions.csv", dtype=str, keep_default_na=False)

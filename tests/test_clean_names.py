@@ -1,7 +1,7 @@
 """Names: normalisation, initials, variant keys (NOTES.md §4)."""
 import pytest
 
-from analysis.clean.names import comparison_key, is_initials, normalise_name, split_forms
+from analysis.register.clean.names import comparison_key, is_initials, normalise_name, split_forms
 
 
 def test_normalise():

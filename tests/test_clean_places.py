@@ -5,9 +5,9 @@ import re
 import pandas as pd
 import pytest
 
-from analysis.clean.places import ALIASES, build_gazetteer, resolve_place
+from analysis.register.clean.places import ALIASES, build_gazetteer, resolve_place
 from analysis.paths import RAW
-from analysis.vocab import fold
+from analysis.register.vocab import fold
 
 GAZ = build_gazetteer(RAW)
 PLACES = sorted(set(pd.read_csv(RAW / "casualties" / "mentions.csv", dtype=str, keep_default_na=False)

@@ -7,9 +7,9 @@ import pytest
 from scipy import stats
 
 from analysis import paths
-from analysis import scope as S
-from analysis.command import emergency, labels, repetition, tables, tally, timeline
-from analysis.command.deaths import counts, death_frame, scope_frames
+from analysis.register import scope as S
+from analysis.tasks.command import emergency, labels, repetition, tables, tally, timeline
+from analysis.tasks.command.deaths import counts, death_frame, scope_frames
 from analysis.stats.exact import poisson_ci
 
 D = dt.date

@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from analysis.command import timeline
-from analysis.command.dates import parse_date_field, parse_iso_day
+from analysis.tasks.command import timeline
+from analysis.tasks.command.dates import parse_date_field, parse_iso_day
 from analysis.errors import RawDataError
 from analysis.steplog import StepLog
 

@@ -1,7 +1,7 @@
 """Field precedence on real conflicting rows (ages and causes printed by the sources)."""
 import pandas as pd
 
-from analysis import conflicts
+from analysis.register import conflicts
 from analysis.steplog import StepLog
 
 COLS = ["mention_id", "source_id", "source_rank", "quote_kind", "source_published_date", "link_status",
@@ -84,7 +84,7 @@ def test_stated_roles_outrank_a_single_printed_date():
     """Brayan Apaza (real rows): La República 12 Jan 2023 prints 'Este jueves 12 de enero ; el último lunes'
     (injury Monday 9, death Thursday 12); OjoPúblico (Dec 2023, a later report) prints only '9 de enero',
     which cleaning codes as the death date by default. The source that tells the two apart wins."""
-    from analysis import conflicts
+    from analysis.register import conflicts
     lr = {"mention_id": "M0056", "_rank": 40, "source_published_date": "2023-01-12", "group_attribution": False,
           "date_death": "2023-01-12", "date_injury": "2023-01-09",
           "date_rule": "two dates: earlier = injury, later = death"}
@@ -102,7 +102,7 @@ def test_place_stated_by_more_sources_wins_among_equals():
     """Y.O.H., the Cusco child (real rows): four press articles place the death in Cusco (Oropesa, San Jerónimo),
     one (The Objective, same day) names Mazuco, Madre de Dios. Equal authority: the corroborated place wins,
     whatever the order of the rows; for a non-place field corroboration plays no part."""
-    from analysis import conflicts
+    from analysis.register import conflicts
 
     def row(mid, src, dep):
         return {"mention_id": mid, "source_id": src, "_rank": 40, "source_published_date": "2023-01-26",

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from frictionless import validate
 
-from analysis import datapackage, paths, vocab
+from analysis.register import datapackage, vocab
+from analysis import paths
 
 CSVS = sorted(p.name for p in paths.PROCESSED.glob("*.csv"))
 

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from analysis import link
+from analysis.register import link
 from analysis.steplog import StepLog
 
 COLS = ["mention_id", "source_id", "name_forms", "name_is_initials", "age_years", "sex", "date_injury",
@@ -148,7 +148,8 @@ def test_manual_table_refers_to_real_mentions():
 
 
 def test_assign_events_by_department_and_date():
-    from analysis import events as events_mod, hand, paths, sources
+    from analysis.register import events as events_mod, hand, sources
+    from analysis import paths
     from analysis.steplog import StepLog
     events = events_mod.build(sources.read_events(paths.RAW / "context" / "events.csv"), hand.read("events"),
                               sources.read_sources(paths.RAW / "casualties" / "sources.csv"), StepLog())
@@ -165,7 +166,8 @@ def test_assign_events_by_department_and_date():
 def test_manual_tables_name_real_mentions():
     """The manual decision tables may only cite mention ids present in the raw mentions.csv (typo guard, since
     link() skips, with a log entry, manual links whose mentions a source selection removed)."""
-    from analysis import link, paths, sources
+    from analysis.register import link, sources
+    from analysis import paths
     raw = set(sources.read_mentions(paths.RAW / "casualties/mentions.csv")["mention_id"])
     cited = {x for mid, anchor, _ in link.load_manual_links() for x in (mid, anchor)}
     cited |= {p for p, _ in link.load_manual_persons()} | set(link.load_manual_unattributed())

@@ -5,9 +5,10 @@ import importlib.util
 import pandas as pd
 import pytest
 
-from analysis import events as events_mod, hand, link, paths, schemas, sources
-from analysis.clean import places
-from analysis.clean.mentions import clean_mentions
+from analysis.register import events as events_mod, hand, link, schemas, sources
+from analysis import paths
+from analysis.register.clean import places
+from analysis.register.clean.mentions import clean_mentions
 from analysis.steplog import StepLog
 
 _spec = importlib.util.spec_from_file_location("run_benchmark", paths.ROOT / "benchmarks" / "run_benchmark.py")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import manifest, paths
+from analysis.register import manifest
+from analysis import paths
 from analysis.errors import RawDataError
 
 
@@ -114,7 +115,7 @@ def run_gate(root: Path):
     """A notebook's first cell, as a kernel started by papermill would run it (ANALYSIS_ROOT set)."""
     repo = Path(__file__).resolve().parent.parent
     env = dict(os.environ, ANALYSIS_ROOT=str(root), PYTHONPATH=str(repo))
-    code = "from analysis.manifest import require_intact; require_intact()"
+    code = "from analysis.register.manifest import require_intact; require_intact()"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
 
 

@@ -2,7 +2,8 @@
 import pandas as pd
 import pytest
 
-from analysis import maps, paths
+from analysis.report import maps
+from analysis import paths
 from analysis.stats import descriptive as D
 from tests.test_stats_descriptive import synthetic_victims
 
@@ -95,7 +96,7 @@ def test_no_gdal_noise_under_turkish_locale():
         pytest.skip("tr_TR.UTF-8 locale not installed on this machine")
     finally:
         locale.setlocale(locale.LC_ALL, "")
-    run = subprocess.run([sys.executable, "-c", "from analysis import maps; print(len(maps.read_departments_geo()))"],
+    run = subprocess.run([sys.executable, "-c", "from analysis.report import maps; print(len(maps.read_departments_geo()))"],
                          capture_output=True, text=True, env={**__import__("os").environ, "LC_ALL": "tr_TR.UTF-8"})
     assert run.returncode == 0 and run.stdout.strip() == "25"
     assert "ERROR" not in run.stderr, run.stderr[:500]

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import multiverse as M
-from analysis import scope as S
+from analysis.tasks import robustness as M
+from analysis.register import scope as S
 from analysis.stats import clustered as C
 
 SMALL = {"deaths": ["clash", "all"], "date_policy": ["certain"], "cutoff": ["2023-01-31"],

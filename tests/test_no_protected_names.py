@@ -1,7 +1,7 @@
 """No published file names a protected person (a minor whose name a source prints as initials).
 
 The protected persons and every name form the sources print for them are derived from data/raw through
-analysis.privacy (nothing typed here). Published files: data/processed/*, outputs/**/*.csv|json|md,
+analysis.register.privacy (nothing typed here). Published files: data/processed/*, outputs/**/*.csv|json|md,
 notebooks/*.ipynb and outputs/report/** when present. A hit names the file, the line and the matched text.
 """
 import html
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths, privacy
+from analysis import paths
+from analysis.register import privacy
 
 TEXT_OUTPUTS = ("text/plain", "text/html", "text/markdown", "text/latex")
 

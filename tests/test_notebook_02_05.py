@@ -73,7 +73,7 @@ def expected_02_keys() -> set:
 
 
 def in_scope(victims_csv: Path, params: dict, default_contexts) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(certain, possible) persons, recomputed with plain pandas from the date intervals (not analysis.scope):
+    """(certain, possible) persons, recomputed with plain pandas from the date intervals (not analysis.register.scope):
     certain = both bounds inside [start, cutoff]; possible = the interval overlaps it (an empty bound is open)."""
     v = pd.read_csv(victims_csv, dtype=str, keep_default_na=False)
     contexts = params.get("contexts") or default_contexts

@@ -13,7 +13,7 @@ from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from analysis import paths
-from analysis.numbers import UNITS
+from analysis.report.numbers import UNITS
 
 NOTEBOOK = paths.NOTEBOOKS / "03-regional-disparity.ipynb"
 VICTIMS = paths.PROCESSED / "victims.csv"
@@ -62,7 +62,7 @@ def _numbers(out):
 
 
 def _independent_count(spec):
-    """(certain, possible, register size), recomputed from the CSV with plain pandas (not analysis.scope): certain =
+    """(certain, possible, register size), recomputed from the CSV with plain pandas (not analysis.register.scope): certain =
     the date-of-death interval is bounded and ends on or before the cut-off; possible = it starts on or before it
     (an empty lower bound is open)."""
     v = pd.read_csv(VICTIMS, dtype=str, keep_default_na=False)

@@ -10,7 +10,7 @@ from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from analysis import paths
-from analysis.scope import Scope, load_register
+from analysis.register.scope import Scope, load_register
 from analysis.stats import ethnic
 
 NOTEBOOK = paths.NOTEBOOKS / "04-ethnic-disparity.ipynb"

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
-from analysis.command.timeline import ENDORSING, slug
+from analysis.tasks.command.timeline import ENDORSING, slug
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "06-chain-of-command.ipynb"
@@ -61,8 +61,8 @@ def test_outputs_written(run):
 
 def test_timeline_figure_data_adds_up_to_the_deaths_counted(run):
     """The CSV behind command_timeline: each bar panel draws every counted death once, forces in words."""
-    from analysis.figures import LABELS
-    from analysis.plots.command import PANEL_A, PANEL_B
+    from analysis.report.figures import LABELS
+    from analysis.report.plots.command import PANEL_A, PANEL_B
     name, out, params = run
     numbers = json.loads((out / "numbers.json").read_text(encoding="utf-8"))
     data = pd.read_csv(out / "figures" / "command_timeline.csv", dtype=str, keep_default_na=False)

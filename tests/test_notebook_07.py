@@ -6,7 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from analysis import claims, paths
+from analysis.tasks import claims
+from analysis import paths
 
 NOTEBOOK = paths.NOTEBOOKS / "07-published-vs-reproduced.ipynb"
 VICTIMS = paths.PROCESSED / "victims.csv"

@@ -6,7 +6,7 @@ import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from analysis import params, runner
+from analysis.workflow import params, runner
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "fixtures" / "notebooks" / "checked.ipynb"

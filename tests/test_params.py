@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import params
+from analysis.workflow import params
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 

@@ -3,7 +3,8 @@ import shutil
 from pathlib import Path
 
 from analysis import __main__ as cli
-from analysis import params, paths
+from analysis.workflow import params
+from analysis import paths
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "notebooks"

@@ -8,7 +8,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from analysis.plots import command as P  # noqa: E402
+from analysis.report.plots import command as P  # noqa: E402
 
 D = dt.date
 WS, WE = D(2023, 1, 1), D(2023, 1, 31)

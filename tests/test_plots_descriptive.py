@@ -6,8 +6,9 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from analysis import figures, vocab
-from analysis.plots import descriptive as P
+from analysis.report import figures
+from analysis.register import vocab
+from analysis.report.plots import descriptive as P
 from analysis.stats import descriptive as D
 from tests.test_stats_descriptive import one_day, synthetic_victims
 

@@ -1,4 +1,4 @@
-"""analysis.plots.ethnic: the figures of notebook 04 draw exactly the data they return."""
+"""analysis.report.plots.ethnic: the figures of notebook 04 draw exactly the data they return."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,8 +9,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
-from analysis.plots import ethnic as P  # noqa: E402
-from analysis.scope import Scope  # noqa: E402
+from analysis.report.plots import ethnic as P  # noqa: E402
+from analysis.register.scope import Scope  # noqa: E402
 from analysis.stats import ethnic  # noqa: E402
 from tests.registers import as_register  # noqa: E402
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
-from analysis.plots import force as P
+from analysis.report.plots import force as P
 from analysis.stats import descriptive as D
 from analysis.stats import force as F
 from analysis.stats import force_compare as C

@@ -7,11 +7,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.plots.regional import (leave_one_out_drawable, leave_one_out_plot, methods_forest,  # noqa: E402
-                                     rates_forest)
+from analysis.report.plots.regional import leave_one_out_drawable, leave_one_out_plot, methods_forest, rates_forest
 from analysis.stats import clustered as C  # noqa: E402
 from analysis.stats import regression as R  # noqa: E402
-from analysis.scope import Scope  # noqa: E402
+from analysis.register.scope import Scope  # noqa: E402
 from analysis.stats.rates import department_rates  # noqa: E402
 from tests.registers import as_register  # noqa: E402
 

@@ -11,8 +11,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
-from analysis import multiverse as M  # noqa: E402
-from analysis.plots import robustness as P  # noqa: E402
+from analysis.tasks import robustness as M  # noqa: E402
+from analysis.report.plots import robustness as P  # noqa: E402
 
 GRID = {"deaths": ["clash", "all"], "date_policy": ["certain", "possible"], "cutoff": ["2023-03-31", "2023-02-16"],
         "exclude_event": ["none", "E07"], "measure": ["selfid", "mothertongue"], "threshold": [50.0, 40.0],

@@ -2,10 +2,11 @@
 import pandas as pd
 import pytest
 
-from analysis import paths, reconcile
-from analysis.conflicts import VICTIM_COLUMNS
-from analysis.intervals import BOUND_COLUMNS
-from analysis.sources import read_aggregate_counts, read_sources
+from analysis import paths
+from analysis.register import reconcile
+from analysis.register.conflicts import VICTIM_COLUMNS
+from analysis.register.intervals import BOUND_COLUMNS
+from analysis.register.sources import read_aggregate_counts, read_sources
 from analysis.steplog import StepLog
 
 RAW = paths.RAW / "casualties"

@@ -10,7 +10,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis import manifest, paths, register, sources
+from analysis.register import manifest, build as register, sources
+from analysis import paths
 from analysis.errors import RawDataError
 from analysis.io import write_csv_atomic
 

@@ -14,8 +14,8 @@ import nbformat
 import pytest
 import yaml
 
-from analysis import report, report_pages
-from analysis.report_pages import ReportError, fmt_interval, fmt_p, fmt_value, md_escape
+from analysis.report import site as report, pages as report_pages
+from analysis.report.pages import ReportError, fmt_interval, fmt_p, fmt_value, md_escape
 
 ROOT = Path(__file__).resolve().parent.parent
 # 1x1 PNG
@@ -286,9 +286,14 @@ def test_external_assets_finds_scripts_styles_and_css_urls():
                                           ("region.x", "03-rates-by-region"), ("ethnic.x", "04-ethnic"),
                                           ("rates_x.y", "rates_x")])
 def test_notebook_of_key(key, expected):
-    owners = report.number_owners({"04-ethnic": 'N = Numbers("ethnic", spec=spec)', "02-demo": "x = 1"})
-    assert owners == {"ethnic": "04-ethnic"}
+    owners = {"ethnic": "04-ethnic"}
     assert report.notebook_of(key, ["02-demo", "03-rates-by-region", "04-other"], owners) == expected
+
+
+def test_number_owners_are_the_task_declarations():
+    owners = report.number_owners()
+    assert owners["ethnic"] == "04-ethnic-disparity" and owners["robustness"] == "08-robustness"
+    assert len(owners) == 8
 
 
 class _Live(HTMLParser):

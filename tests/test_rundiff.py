@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from analysis import __main__ as cli
-from analysis import paths, rundiff
+from analysis import paths
+from analysis.workflow import rundiff
 
 
 def entry(value, unit="ratio", definition="d", interval=None, p_value=None, spec=None):

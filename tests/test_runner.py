@@ -7,8 +7,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import manifest, runner
-from analysis.params import ParameterError
+from analysis.register import manifest
+from analysis.workflow import runner
+from analysis.workflow.params import ParameterError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 PIPELINE = """notebooks:
@@ -190,7 +191,7 @@ def test_project_pipeline_runs_the_register_first():
 
 def test_cli_sweep_passes_its_arguments_through(monkeypatch):
     from analysis import __main__ as cli
-    from analysis import multiverse
+    from analysis.tasks import robustness as multiverse
     seen = []
     monkeypatch.setattr(multiverse, "main", lambda argv: seen.append(argv) or 0)
     assert cli.main(["sweep", "--jobs", "2"]) == 0

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from analysis import __main__ as cli
-from analysis import paths, runner
+from analysis import paths
+from analysis.workflow import runner
 from analysis.errors import RawDataError
 from tests.test_runner import PIPELINE, make_project, run
 
@@ -66,8 +67,8 @@ def test_cli_entry_points_check_the_manifest_first(argv, fresh, monkeypatch, cap
     called = []
     monkeypatch.setattr(paths, "RAW", fresh / "data" / "raw")
     monkeypatch.setattr(cli, "_sweep", lambda rest: called.append(rest) or 0)
-    monkeypatch.setattr("analysis.report.build", lambda *a, **k: called.append("report") or Path("x"))
-    monkeypatch.setattr("analysis.verify.verify", lambda *a, **k: called.append("verify") or 0)
+    monkeypatch.setattr("analysis.report.site.build", lambda *a, **k: called.append("report") or Path("x"))
+    monkeypatch.setattr("analysis.workflow.verify.verify", lambda *a, **k: called.append("verify") or 0)
     assert cli.main(argv) == 0 and len(called) == 1  # intact: the command runs
     (fresh / "data" / "raw" / "in.txt").write_text("abc")
     assert cli.main(argv) == 1 and len(called) == 1  # tampered: it does not

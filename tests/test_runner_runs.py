@@ -9,7 +9,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from analysis import runner
+from analysis.workflow import runner
 from tests.test_runner import make_project, run, write_raw
 from tests.test_runner_publish import published as published_trees
 from tests.test_runner_publish import set_params

@@ -10,7 +10,8 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
-from analysis import paths, scope
+from analysis import paths
+from analysis.register import scope
 from analysis.stats import clustered as C
 
 # Tiny register: 8 departments, 9 lethal events (event 2 spans departments 1 and 2).

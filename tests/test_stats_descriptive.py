@@ -11,7 +11,7 @@ DEPS = [("05", "Ayacucho"), ("21", "Puno"), ("15", "Lima"), ("07", "Callao"), ("
 
 
 def synthetic_victims(n=60, seed=3) -> pd.DataFrame:
-    """A register as analysis.scope.load_register returns it, with unknowns and empty cells mixed in. About 10 % of
+    """A register as analysis.register.scope.load_register returns it, with unknowns and empty cells mixed in. About 10 % of
     the persons have an unbounded date of death, 10 % an interval of two to four days, the rest one day."""
     rng = np.random.default_rng(seed)
     days = pd.date_range("2022-12-11", "2023-03-21", freq="D")

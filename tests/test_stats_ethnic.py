@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from analysis.errors import RawDataError
-from analysis.scope import Scope
+from analysis.register.scope import Scope
 from analysis.stats import ethnic
 from analysis.stats.exact import binom_ci
 from tests.registers import as_register
@@ -296,7 +296,7 @@ def test_add_missing_measures_adds_each_measure_once_without_overwriting():
 
 
 def _numbers():
-    from analysis.numbers import Numbers
+    from analysis.report.numbers import Numbers
     return Numbers("ethnic", spec={"test": True})
 
 

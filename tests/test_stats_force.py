@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis.scope import Scope
+from analysis.register.scope import Scope
 from analysis.stats import descriptive as D
 from analysis.stats import force as F
 from analysis.stats.exact import binom_ci
@@ -98,7 +98,7 @@ WINDOW = Scope(contexts=("clash",), start="2022-12-07", end="2023-03-31")
 
 
 def _bounds(victims, start, end):
-    """Independent of analysis.scope: certain = both bounds inside [start, end]; possible = overlaps it."""
+    """Independent of analysis.register.scope: certain = both bounds inside [start, end]; possible = overlaps it."""
     lo, hi = victims["date_death_min"], victims["date_death_max"]
     certain = lo.notna() & hi.notna() & (lo >= start) & (hi <= end)
     possible = (lo.fillna("0000-01-01") <= end) & (hi.fillna("9999-12-31") >= start)
@@ -161,7 +161,7 @@ def test_pct_rounds_and_says_undefined():
 
 
 def test_record_share_records_value_interval_and_denominator():
-    from analysis.numbers import Numbers
+    from analysis.report.numbers import Numbers
     num = Numbers("t")
     s = F.share(3, 8, "x", "persons with known x")
     F.record_share(num, "a", s, "share of x")

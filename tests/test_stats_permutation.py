@@ -5,8 +5,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from analysis.stats.permutation import (n_arrangements, permutation_test, rate_ratio_statistic,
-                                        share_statistic)
+from analysis.stats.permutation import n_arrangements, permutation_test, rate_ratio_statistic, share_statistic
 
 # Five departments: deaths and populations chosen so that the ratios differ and ties are checkable by hand.
 DEATHS = [10, 0, 3, 1, 6]

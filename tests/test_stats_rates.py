@@ -6,10 +6,9 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats import rates as sm_rates
 
-from analysis.scope import Scope
+from analysis.register.scope import Scope
 from analysis.stats.exact import poisson_ci
-from analysis.stats.rates import (department_rates, group_rate, rank_departments, rate_ratio, rate_ratios,
-                                  within_top_interval)
+from analysis.stats.rates import department_rates, group_rate, rank_departments, rate_ratio, rate_ratios, within_top_interval
 from tests.registers import as_register
 
 CLASH = Scope(contexts=("clash",), end="2023-03-31")
@@ -56,7 +55,7 @@ def test_poisson_ci_matches_gamma_quantiles(k):
     assert poisson_ci(k) == pytest.approx((stats.gamma.ppf(0.025, k), stats.gamma.ppf(0.975, k + 1)), rel=1e-10)
 
 
-# --- selection through analysis.scope: nothing dropped silently ------------------------------------------------
+# --- selection through analysis.register.scope: nothing dropped silently ------------------------------------------------
 
 def test_counts_account_for_every_register_person():
     res = department_rates(victims(), departments(), CLASH)

@@ -4,11 +4,9 @@ import pandas as pd
 import pytest
 
 from analysis.errors import RawDataError
-from analysis.scope import Scope, select
+from analysis.register.scope import Scope, select
 from analysis.stats.rates import department_rates, rate_ratios
-from analysis.stats.regression import (add_poverty_band_ordinal, cluster_ids, event_sizes, event_table, fit_model,
-                                       headline_estimates, leave_one_event_out, leave_one_event_out_table,
-                                       leave_one_out_range, model_frame, negbin_glm, poisson_glm)
+from analysis.stats.regression import add_poverty_band_ordinal, cluster_ids, event_sizes, event_table, fit_model, headline_estimates, leave_one_event_out, leave_one_event_out_table, leave_one_out_range, model_frame, negbin_glm, poisson_glm
 from tests.registers import as_register
 
 CLASH = Scope(contexts=("clash",), end="2023-03-31")

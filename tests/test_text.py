@@ -3,7 +3,7 @@ import math
 
 import pandas as pd
 
-from analysis import text
+from analysis.report import text
 
 
 def test_num_and_interval():

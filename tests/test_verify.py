@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import verify
+from analysis.workflow import verify
 from tests.test_runner import make_project
 
 PACKAGE = Path(__file__).resolve().parent.parent / "analysis"
@@ -69,8 +69,8 @@ def test_end_to_end_rerun_reproduces_then_detects_a_tampered_output(tmp_path, ca
     root = make_project(tmp_path / "project")
     shutil.rmtree(root / "analysis")
     # the real package, without the sweep (this fixture project has nothing for it to sweep)
-    shutil.copytree(PACKAGE, root / "analysis", ignore=shutil.ignore_patterns("__pycache__", "multiverse.py"))
-    from analysis import runner
+    shutil.copytree(PACKAGE, root / "analysis", ignore=shutil.ignore_patterns("__pycache__", "robustness.py"))
+    from analysis.workflow import runner
     runner.run(root)
     assert verify.verify(root) == 0
     assert "reproduced: 1 of 1 files identical" in capsys.readouterr().out

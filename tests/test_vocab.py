@@ -3,8 +3,7 @@ import pandas as pd
 import pytest
 
 from analysis.paths import RAW
-from analysis.vocab import (CAUSE, CONTEXT, FORCE, SEX, SOURCE_PRECEDENCE, WOUND, code_cause, code_context,
-                            code_force, code_sex, code_wound, source_rank)
+from analysis.register.vocab import CAUSE, CONTEXT, FORCE, SEX, SOURCE_PRECEDENCE, WOUND, code_cause, code_context, code_force, code_sex, code_wound, source_rank
 
 MENTIONS = pd.read_csv(RAW / "casualties" / "mentions.csv", dtype=str, keep_default_na=False)
 SOURCES = pd.read_csv(RAW / "casualties" / "sources.csv", dtype=str, keep_default_na=False)
@@ -100,7 +99,7 @@ def test_source_precedence_covers_every_kind_and_penalises_paraphrase():
 
 
 def test_is_known_separates_unknown_from_not_applicable():
-    from analysis.vocab import is_known
+    from analysis.register.vocab import is_known
     assert not any(is_known(v) for v in (None, float("nan"), "", "unknown"))
     import pandas as pd
     assert not is_known(pd.NA)

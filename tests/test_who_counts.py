@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis import hand, intervals, register, scope
+from analysis.register import hand, intervals, build as register, scope
 from analysis.errors import RawDataError
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from analysis import manifest, paths  # noqa: E402
+from analysis.register import manifest
+from analysis import paths  # noqa: E402
 from analysis.io import write_csv_atomic  # noqa: E402
 
 PACKET = "Project research packet (shared/data), compiled for this project"

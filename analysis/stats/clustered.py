@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from .exact import binom_ci
+from analysis.stats.exact import binom_ci
 
 REFERENCES = {"rest": None, "Lima": ("15",), "Lima+Callao": ("15", "07")}
 MAX_EXACT_SIGNS = 16        # 2^16 = 65,536 sign vectors enumerated

@@ -1,19 +1,19 @@
 """Descriptive tables of the victims register: deaths over time, events, age, sex, cause × force.
 
 Every table keeps "unknown" as its own category and its counts add up to the number of persons given, so a
-reader can always see how many persons a statement does *not* cover. The persons come from `analysis.scope`
+reader can always see how many persons a statement does *not* cover. The persons come from `analysis.register.scope`
 (load_register, then select); dates stay ISO text and are placed on a day only when certain to the day.
 """
 from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import vocab
-from ..errors import RawDataError
+from analysis.register import vocab
+from analysis.errors import RawDataError
 
 # Coded levels of the victims table (docs/CONTRACTS.md). Order = display order; "unknown" last but one,
 # "not_applicable" last, so they stay visible as categories of their own.
-# Category levels come from the one place vocabularies live (analysis.vocab), in its order.
+# Category levels come from the one place vocabularies live (analysis.register.vocab), in its order.
 LEVELS = {name: tuple(codes) for name, codes in
           (("sex", vocab.SEX), ("context", vocab.CONTEXT), ("cause", vocab.CAUSE), ("wound", vocab.WOUND),
            ("force", vocab.FORCE))}

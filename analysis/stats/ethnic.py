@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import text, vocab
-from ..scope import Scope, select
-from ..errors import RawDataError, data_row
-from . import clustered as C
-from .regression import role
-from .exact import binom_ci, binom_test, poisson_ci
+from analysis.report import text
+from analysis.register import vocab
+from analysis.register.scope import Scope, select
+from analysis.errors import RawDataError, data_row
+from analysis.stats import clustered as C
+from analysis.stats.regression import role
+from analysis.stats.exact import binom_ci, binom_test, poisson_ci
 
 CONTEXTS = tuple(vocab.CONTEXT)
 STATUSES = ("majority", "not_majority", "unknown")
@@ -44,7 +45,7 @@ class Measure:
     base: str
 
 
-# Alternative names: the processed table (analysis.covariates) renames some ethnicity columns; the raw covariate
+# Alternative names: the processed table (analysis.register.covariates) renames some ethnicity columns; the raw covariate
 # files use others. For each quantity the first column that has a value for the unit is used — the alternatives
 # hold the same quantity from the same census, so nothing is summed twice. The citypopulation "Other group"
 # (Apurímac) pools Indigenous and non-Indigenous answers, so it bounds nothing and is not used.
@@ -371,7 +372,7 @@ def permutation(table: pd.DataFrame, *, statistic: str = "rate_ratio", n_permuta
                 seed: int = 20221207, alternative: str = "greater"):
     """Department-level permutation test: permute the majority labels across the units with a decided status.
     statistic "rate_ratio" (death rate majority / not-majority) or "death_share" (share of their deaths)."""
-    from .permutation import permutation_test, rate_ratio_statistic, share_statistic
+    from analysis.stats.permutation import permutation_test, rate_ratio_statistic, share_statistic
 
     t = table.loc[table["status"] != "unknown"]
     labels = (t["status"] == "majority").to_numpy()
@@ -406,12 +407,12 @@ MODEL_LABELS = {"share_published": "published Indigenous share (per 10 points)",
 
 
 def fmt_pct(x, digits: int = 1) -> str:
-    """A proportion as a percentage for prose (analysis.text.pct); missing reads "n/a", never 0."""
+    """A proportion as a percentage for prose (analysis.report.text.pct); missing reads "n/a", never 0."""
     return text.pct(x, digits)
 
 
 def fmt_p(p) -> str:
-    """A p-value for prose: 4 decimals, "< 0.0001" below that (analysis.text.pval)."""
+    """A p-value for prose: 4 decimals, "< 0.0001" below that (analysis.report.text.pval)."""
     return text.pval(p, decimals=4)
 
 
@@ -448,7 +449,7 @@ def record_models(numbers, models: dict) -> None:
     """Record each rate model's coverage and, when fitted, its rate ratio, dispersion and quasi-Poisson p."""
     for name, m in models.items():
         what = MODEL_LABELS[name]
-        numbers.add(f"model.{name}.units", m["n_units"], unit="departments",
+        numbers.add(f"model.{name}.units", m["n_units"], unit="department",
                     definition=f"units in the Poisson GLM on {what} (covariate known)")
         if not m["fitted"]:
             continue
@@ -530,9 +531,9 @@ def record_alternative(numbers, alt: dict) -> None:
                 definition="population share if every unknown unit is inside the group")
     numbers.add(f"{key}.deaths", int(lo.deaths_total), unit="person", spec=spec,
                 definition="persons counted under this definition (all units)")
-    numbers.add(f"{key}.units_majority", c["n_majority"], unit="departments", spec=spec,
+    numbers.add(f"{key}.units_majority", c["n_majority"], unit="department", spec=spec,
                 definition="units classified majority-Indigenous under this definition")
-    numbers.add(f"{key}.units_unknown", c["n_unknown"], unit="departments", spec=spec,
+    numbers.add(f"{key}.units_unknown", c["n_unknown"], unit="department", spec=spec,
                 definition="units whose status is unknown under this definition")
 
 
@@ -623,10 +624,10 @@ def record_event_level(numbers, events: pd.DataFrame, boot: pd.DataFrame) -> Non
     """Record, per scenario, the event counts with their exact test and the event-bootstrap death share."""
     for name, r in events.iterrows():
         label = SCENARIO_LABELS[name]
-        numbers.add(f"events.{name}.events_majority", int(r["events_group"]), unit="events",
+        numbers.add(f"events.{name}.events_majority", int(r["events_group"]), unit="event",
                     definition=f"lethal events in majority-Indigenous units ({label}); an event is placed in the "
                                "department holding most of its counted persons")
-        numbers.add(f"events.{name}.events_total", int(r["events_total"]), unit="events",
+        numbers.add(f"events.{name}.events_total", int(r["events_total"]), unit="event",
                     definition=f"lethal events with counted deaths in the units considered ({label})")
         numbers.add(f"events.{name}.event_share", r["event_share"], unit="proportion",
                     interval=(r["event_share_low"], r["event_share_high"]), p_value=r["p_value"],

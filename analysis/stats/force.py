@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
-from .. import text
-from ..scope import Scope, select
-from ..errors import RawDataError, data_row
-from .descriptive import LEVELS, as_category
-from .exact import binom_ci
-from .injured import WAVES
+from analysis.report import text
+from analysis.register.scope import Scope, select
+from analysis.errors import RawDataError, data_row
+from analysis.stats.descriptive import LEVELS, as_category
+from analysis.stats.exact import binom_ci
+from analysis.stats.injured import WAVES
 
 NOT_KNOWN = ("unknown", "not_applicable")
 UPPER_BODY = ("head", "neck", "thorax")
@@ -235,7 +235,7 @@ EVENT_LETHALITY_COLUMNS = ["event_id", "label", "killed_register", "injured_as_p
 
 
 def pct(x: float) -> str:
-    """A share as a whole percentage; NaN (no denominator) as 'undefined' (analysis.text.pct)."""
+    """A share as a whole percentage; NaN (no denominator) as 'undefined' (analysis.report.text.pct)."""
     return text.pct(x, 0, missing="undefined", unit="%")
 
 

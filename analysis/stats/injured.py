@@ -11,7 +11,7 @@ as published; deaths are not in it). From them:
     Fisher's test is the exact conditional test of equal lethality and the conditional odds-ratio interval is an
     exact interval for the ratio of the two indexes.
 
-Deaths are matched to each wave's window with the register's date intervals (`analysis.scope`): `certain` deaths
+Deaths are matched to each wave's window with the register's date intervals (`analysis.register.scope`): `certain` deaths
 have their whole death-date interval inside the window, `possible` deaths overlap it; both are reported.
 
 A department MINSA does not name is not a measured 0. departments.csv enters it as 0 in both columns
@@ -26,9 +26,9 @@ import pandas as pd
 from scipy import stats
 from scipy.stats.contingency import odds_ratio
 
-from .. import scope as S
-from ..errors import RawDataError, data_row
-from .exact import binom_ci, poisson_ci
+from analysis.register import scope as S
+from analysis.errors import RawDataError, data_row
+from analysis.stats.exact import binom_ci, poisson_ci
 
 FILE = "departments.csv"
 POPULATION = "pop_census_2017_persons"

@@ -1,6 +1,6 @@
 """Death rates per department and exact rate ratios (small counts: no normal approximations).
 
-Unit of analysis is the person killed. Who counts is an `analysis.scope.Scope` (contexts, window, date policy,
+Unit of analysis is the person killed. Who counts is an `analysis.register.scope.Scope` (contexts, window, date policy,
 excluded events) applied by `scope.select`, the one selector; the certain and the possible persons are both kept,
 and `DepartmentRates.counts` accounts for every register person left out, so nothing is dropped silently.
 """
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from ..scope import Scope, Selection, select
-from .exact import binom_ci, binom_test, poisson_ci
+from analysis.register.scope import Scope, Selection, select
+from analysis.stats.exact import binom_ci, binom_test, poisson_ci
 
 PER = 100_000
 LIMA = "15"

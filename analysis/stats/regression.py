@@ -15,11 +15,11 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
-from ..errors import RawDataError, data_row
-from . import clustered as C
-from .exact import poisson_ci
-from ..scope import Scope, select
-from .rates import _blank, department_rates, rate_ratios
+from analysis.errors import RawDataError, data_row
+from analysis.stats import clustered as C
+from analysis.stats.exact import poisson_ci
+from analysis.register.scope import Scope, select
+from analysis.stats.rates import _blank, department_rates, rate_ratios
 
 PER_MILLION = 1_000_000
 # Published 2022 monetary-poverty bands (departments.csv, pov2022_band_pct) in increasing order of poverty.

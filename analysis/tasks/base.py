@@ -1,0 +1,82 @@
+"""The one shape of an analysis: a `Task` declaration and `run(spec, inputs) -> Result`.
+
+A task module (analysis/tasks/<name>.py) holds, in this order:
+- `TASK = Task(...)`: its name (the prefix of its numbers), the notebook that narrates it, the tasks it runs after,
+  the files it reads and writes (globs relative to the project root) and its parameters with their defaults;
+- `inputs(spec, processed, outputs)`: loads what it reads (the register through `register.scope`, never
+  data/raw);
+- `run(spec, inputs) -> Result`: computes everything, writes nothing.
+
+The runner reads the graph from the declarations (`graph()` below); the notebook holds the narrative, the
+parameters cell, one `run` call, `result.write(outputs)` and displays of the result.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import paths
+from analysis.io import write_csv_atomic
+from analysis.report.figures import save_figure
+from analysis.report.numbers import Numbers
+
+# The tasks in the order a reader meets them; the runner sorts them by `after` (ties by notebook name).
+MODULES = ("register", "descriptive", "regional", "ethnic", "force", "command", "claims", "robustness")
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str  # prefix of its numbers: outputs/numbers/<name>.json
+    notebook: str  # notebooks/<notebook>.ipynb
+    reads: tuple = ()  # globs the task reads; any change reruns it
+    writes: tuple = ()  # globs it writes, under data/processed/ or outputs/
+    after: tuple = ()  # notebooks that must run first
+    params: dict = field(default_factory=dict)  # name -> default (the notebook's parameters cell must agree)
+
+    @property
+    def numbers_file(self) -> str:
+        return f"outputs/numbers/{self.name}.json"
+
+
+@dataclass
+class Figure:
+    figure: object  # a matplotlib Figure
+    data: pd.DataFrame  # the data behind it, written beside it as <name>.csv
+
+
+@dataclass
+class Result:
+    """What a task computed: tables, figures with their data, and the numbers with their definitions.
+    `values` holds anything else the notebook displays (a frame, a verdict) and is never written."""
+    numbers: Numbers
+    tables: dict = field(default_factory=dict)  # file name under outputs/tables/ (no suffix) -> DataFrame
+    figures: dict = field(default_factory=dict)  # file name under outputs/figures/ (no suffix) -> Figure
+    values: dict = field(default_factory=dict)
+
+    def number(self, name):
+        return self.numbers.get(name)
+
+    def write(self, outputs: Path | None = None) -> list[Path]:
+        """Write every table, figure (png, svg and csv) and the numbers file; returns the paths written."""
+        outputs = Path(outputs or paths.OUTPUTS)
+        written = []
+        for name, table in self.tables.items():
+            written.append(outputs / "tables" / f"{name}.csv")
+            write_csv_atomic(table, written[-1])
+        for name, fig in self.figures.items():
+            written += save_figure(fig.figure, name, fig.data, outputs / "figures").values()
+        written.append(self.numbers.save(outputs))
+        return written
+
+
+def folders(processed_dir: str = "", outputs_dir: str = "") -> tuple[Path, Path]:
+    """The register folder and the outputs folder a notebook's parameters name (empty: the project's own)."""
+    return (Path(processed_dir) if processed_dir else paths.PROCESSED,
+            Path(outputs_dir) if outputs_dir else paths.OUTPUTS)
+
+
+def declarations() -> dict:
+    """{notebook name: Task} for every task module in MODULES."""
+    import importlib
+    tasks = [importlib.import_module(f"analysis.tasks.{m}").TASK for m in MODULES]
+    return {t.notebook: t for t in tasks}

@@ -1,0 +1,1 @@
+"""Stage 5, running it all: runner (the task graph), params (parameter files), verify, rundiff."""
