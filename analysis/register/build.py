@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis.register import codebook, conflicts, covariates, datapackage, events as events_mod, hand, intervals, link, manifest, privacy, reconcile, schemas, scope, sources
 from analysis import paths
+from analysis.io import staged_dir, write_csv_atomic, write_text_atomic
+from analysis.register import (boundaries, codebook, conflicts, covariates, datapackage, hand, intervals, link,
+                               manifest, privacy, reconcile, schemas, sources)
+from analysis.register import events as events_mod
 from analysis.register.clean import places
 from analysis.register.clean.mentions import clean_mentions
-from analysis.io import staged_dir, write_csv_atomic, write_text_atomic
 from analysis.steplog import StepLog
 
 CONTEXTS_ALL = ["clash", "blockade", "police_officer", "other", "unknown"]
@@ -34,6 +36,7 @@ class Register:
     log: StepLog
     params: Params
     protected: tuple = ()   # privacy.Protected persons, from every source
+    boundaries: bytes = b""  # department boundaries (GeoJSON), published unchanged beside the tables
 
 
 def select_sources(mentions, params: Params, log: StepLog) -> pd.DataFrame:
@@ -117,7 +120,7 @@ def build(raw_dir=None, params: Params | None = None) -> Register:
     every_row = not params.exclude_sources and params.include_paraphrase
     protected = privacy.protected_persons(linked, victims_all) if every_row else privacy.protected_from_raw(raw_dir)
     tables = schemas.validate_all(privacy.mask_register(tables, log, protected), srcs)
-    return Register(tables, log, params, protected)
+    return Register(tables, log, params, protected, boundaries.read(raw_dir, log))
 
 
 def write(register: Register, out_dir=None) -> list:
@@ -132,88 +135,7 @@ def write(register: Register, out_dir=None) -> list:
         write_csv_atomic(book, stage / "codebook.csv")
         write_text_atomic(codebook.to_markdown(book), stage / "codebook.md")
         datapackage.write(book, stage)
+        if register.boundaries:
+            (stage / boundaries.PUBLISHED).write_bytes(register.boundaries)
         written = sorted(p.name for p in stage.iterdir())
     return written
-
-
-# ---- summaries the notebook quotes (computed, never typed) ----------------------------------------------
-def summary(register: Register) -> dict:
-    """name → (value, unit, definition) for the register's headline counts."""
-    v, m = register.tables["victims"], register.tables["mentions_linked"]
-    status = m["link_status"].value_counts()
-    ident = v["identified"].astype(bool)
-    return {
-        "persons_total": (len(v), "person", "persons in victims.csv (identified + unidentified)"),
-        "persons_identified": (int(ident.sum()), "person", "persons named or individually described by a source"),
-        "persons_unidentified": (int((~ident).sum()), "person",
-                                 "records standing for deaths known only from the official counts"),
-        "mentions_total": (len(m), "count", "mention rows used (after source selection)"),
-        "mentions_linked": (int(status.get("linked", 0)), "count", "mention rows linked to a person"),
-        "mentions_retracted": (int(status.get("retracted", 0)), "count",
-                               "mention rows naming a person a source says does not exist"),
-        "mentions_unattributed": (int(status.get("unattributed", 0)), "count",
-                                  "unnamed mention rows that cannot be attributed to one person"),
-        "persons_with_conflict": (int((v["conflict_fields"].fillna("") != "").sum()), "person",
-                                  "identified persons with at least one field on which sources disagree"),
-        "persons_death_date_stated": (int(v["date_death"].notna().sum()), "person",
-                                      "persons whose date of death a source states (a point)"),
-        "persons_death_date_interval": (int((v["date_death"].isna() & v["date_death_max"].notna()).sum()), "person",
-                                        "persons whose death date no source states but the evidence bounds "
-                                        "(analysis/register/intervals.py)"),
-        "persons_death_date_unbounded": (int(v["date_death_max"].isna().sum()), "person",
-                                         "persons with no upper bound on the date of death"),
-        "persons_without_department": (int(v["department"].isna().sum()), "person",
-                                       "persons (identified or not) with no department"),
-        "clash_without_department": (int((v["department"].isna() & v["context"].eq("clash")).sum()), "person",
-                                     "clash deaths with no department"),
-    }
-
-
-def summary_text(s: dict) -> str:
-    val = {k: v[0] for k, v in s.items()}
-    return (f"The register holds **{val['persons_total']} persons**: {val['persons_identified']} identified by at "
-            f"least one source and {val['persons_unidentified']} unidentified records. Of {val['mentions_total']} "
-            f"mention rows, {val['mentions_linked']} are linked to a person, {val['mentions_retracted']} name a "
-            f"person a source retracted, and {val['mentions_unattributed']} are unnamed mentions left "
-            f"unattributed (each with its reason in `mentions_linked.csv`). {val['persons_with_conflict']} "
-            f"identified persons have at least one field on which their sources disagree.")
-
-
-def conflicts_by_field(victims: pd.DataFrame) -> pd.DataFrame:
-    """Persons with a conflict on each field (identified persons only)."""
-    cols = [c for c in victims.columns if c.startswith("conflict_") and c != "conflict_fields"]
-    ident = victims[_true(victims["identified"])]
-    return pd.DataFrame({"field": [c.removeprefix("conflict_") for c in cols],
-                         "persons_with_conflict": [int(_true(ident[c]).sum()) for c in cols]})
-
-
-def _true(s: pd.Series) -> pd.Series:
-    """Booleans whether the table was built in memory (bool) or read back from CSV (text)."""
-    return s.astype("string").str.lower().eq("true").fillna(False)
-
-
-def identity_text(identity: pd.DataFrame) -> str:
-    """One paragraph on the identity: the latest official snapshot's cells (and those that do not hold, with the
-    difference), then the event counts."""
-    nat = identity[identity["level"] == "national"]
-    latest = nat[nat["as_of"] == nat["as_of"].max()]
-    exact = latest["holds"] == "exactly"
-    off = "; ".join(f"{r.category} ({r.geo}): published {r.count}, {r.total_certain} certain, up to "
-                    f"{r.total_possible} possible" for r in latest[~exact].itertuples())
-    events = identity[identity["level"] == "event"]
-    ev_text = "; ".join(f"{r.count_id} ({r.event_id}, as of {r.as_of}): published {r.count}, "
-                        f"{r.total_certain} certain, up to {r.total_possible} possible ({r.holds})"
-                        for r in events.itertuples())
-    return (f"At the latest official snapshot (as of {latest['as_of'].max()}) the identity holds exactly in "
-            f"**{int(exact.sum())} of {len(latest)}** national cells"
-            + (f"; it does not in: {off}" if off else "") + f". Event counts: {ev_text or 'none'}.")
-
-
-def scope_counts(victims: pd.DataFrame, dates, contexts=("clash", "blockade", "police_officer")) -> pd.DataFrame:
-    """Certain and possible persons per context on or before each date (the register's coverage over time)."""
-    rows = []
-    for d in dates:
-        for ctx in contexts:
-            sel = scope.select(victims, scope.Scope(contexts=(ctx,), end=d))
-            rows.append({"as_of": d, "context": ctx, "certain": len(sel.certain), "possible": len(sel.possible)})
-    return pd.DataFrame(rows)
