@@ -5,7 +5,7 @@ import re
 import pandas as pd
 import pytest
 
-from analysis.register.clean.places import ALIASES, build_gazetteer, resolve_place
+from analysis.register.clean.places import aliases, build_gazetteer, resolve_place
 from analysis.paths import RAW
 from analysis.register.vocab import fold
 
@@ -63,6 +63,6 @@ def test_unknown_place_raises():
 
 
 def test_every_alias_has_a_note_and_is_used():
-    for alias in ALIASES:
+    for alias in aliases():
         assert alias.note
         assert any(re.search(alias.pattern, fold(p)) for p in PLACES), alias.pattern

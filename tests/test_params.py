@@ -172,7 +172,7 @@ def test_cli_missing_parameter_file_prints_one_line(tmp_path):
     import subprocess
     import sys
 
-    from tests.test_runner import make_project
+    from tests.projects import make_project
     root = make_project(tmp_path / "p")
     env = dict(os.environ, ANALYSIS_ROOT=str(root), PYTHONPATH=str(REPO))
     # cwd above the project: its fixture `analysis/` folder must not shadow the package

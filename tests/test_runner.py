@@ -10,49 +10,7 @@ import pytest
 from analysis.register import manifest
 from analysis.workflow import runner
 from analysis.workflow.params import ParameterError
-
-FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
-PIPELINE = """notebooks:
-  stage_a:
-    depends_on: []
-    inputs: [data/raw/**/*]
-    outputs: [data/processed/a.txt]
-  stage_b:
-    depends_on: [stage_a]
-    inputs: [data/processed/*.txt]
-    outputs: [outputs/b.txt]
-"""
-
-
-def make_project(root: Path, params: str = "shared: {}\n") -> Path:
-    (root / "notebooks").mkdir(parents=True)
-    for name in ("stage_a", "stage_b"):
-        shutil.copy(FIXTURES / f"{name}.ipynb", root / "notebooks")
-    (root / "params").mkdir()
-    (root / "params" / "pipeline.yaml").write_text(PIPELINE)
-    (root / "params" / "default.yaml").write_text(params)
-    (root / "analysis").mkdir()
-    (root / "analysis" / "__init__.py").write_text('"""fixture package"""\n')
-    (root / "data" / "raw").mkdir(parents=True)
-    write_raw(root, "ab")
-    return root
-
-
-def write_raw(root: Path, text: str) -> None:
-    """data/raw/in.txt and a manifest that lists it (a run refuses raw files its manifest does not match)."""
-    raw = root / "data" / "raw"
-    (raw / "in.txt").write_text(text)
-    row = {"path": "in.txt", "sha256": manifest.sha256(raw / "in.txt"), "bytes": str(len(text.encode())),
-           "publisher": "test", "url": "-", "published_date": "", "cutoff_date": "", "description": "fixture"}
-    lines = [",".join(manifest.COLUMNS), ",".join(row[c] for c in manifest.COLUMNS)]
-    (raw / "MANIFEST.csv").write_text("\n".join(lines) + "\n")
-
-
-def run(root, **kw):
-    out = io.StringIO()
-    results = runner.run(root, out=out, **kw)
-    return {name: status for name, status, _ in results}, out.getvalue()
-
+from tests.projects import FIXTURES, PIPELINE, make_project, run, write_raw  # noqa: F401
 
 def steps(spec: dict) -> dict:
     return {n: runner.Step(n, deps) for n, deps in spec.items()}
@@ -181,9 +139,8 @@ def test_missing_notebook_and_unknown_only_are_errors(tmp_path):
         run(root)
 
 
-def test_project_pipeline_runs_the_register_first():
-    pipeline = Path(__file__).resolve().parent.parent / "params" / "pipeline.yaml"
-    loaded = runner.load_pipeline(pipeline)
+def test_the_task_declarations_run_the_register_first():
+    loaded = runner.task_steps()
     order = runner.topological_order(loaded)
     assert order[0] == "01-register"
     assert all("01-register" in loaded[n].depends_on for n in order[1:])

@@ -18,19 +18,9 @@ from analysis import __main__ as cli
 from analysis import paths
 from analysis.workflow import runner
 from analysis.errors import RawDataError
-from tests.test_runner import PIPELINE, make_project, run
+from tests.projects import PIPELINE, make_project, published, run, set_params
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def published(root: Path) -> dict:
-    """Every file of the published trees (hidden ones too: a temp file there is a failure), with its bytes."""
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for tree in runner.PUBLISHED for p in sorted((root / tree).rglob("*")) if p.is_file()}
-
-
-def set_params(root: Path, text: str) -> None:
-    (root / "params" / "default.yaml").write_text(text)
 
 
 @pytest.fixture
@@ -118,7 +108,7 @@ def test_a_shared_output_rewritten_by_another_notebook_does_not_force_a_rerun(tm
 def run_until_paused(root: Path, point: str) -> subprocess.Popen:
     """Start a run in a subprocess that waits at `point`; return it once it is there."""
     env = dict(os.environ, PYTHONPATH=str(REPO), **{runner.PAUSE_ENV: point})
-    code = "import sys; from analysis import runner; runner.run(sys.argv[1])"
+    code = "import sys; from analysis.workflow import runner; runner.run(sys.argv[1], pipeline_file=sys.argv[1] + '/params/pipeline.yaml')"
     proc = subprocess.Popen([sys.executable, "-c", code, str(root)], env=env, stderr=subprocess.PIPE, text=True)
     lines = queue.Queue()
     threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stderr], daemon=True).start()

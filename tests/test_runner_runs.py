@@ -10,9 +10,8 @@ import papermill
 import pytest
 
 from analysis.workflow import runner
-from tests.test_runner import make_project, run, write_raw
-from tests.test_runner_publish import published as published_trees
-from tests.test_runner_publish import set_params
+from tests.projects import make_project, run, set_params, write_raw
+from tests.projects import published as published_trees
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from analysis.workflow import verify
-from tests.test_runner import make_project
+from tests.projects import make_project
 
 PACKAGE = Path(__file__).resolve().parent.parent / "analysis"
 
@@ -68,13 +68,12 @@ def test_project_files_follow_git_and_copy_leaves_out_regenerated_outputs(tmp_pa
 def test_end_to_end_rerun_reproduces_then_detects_a_tampered_output(tmp_path, capsys):
     root = make_project(tmp_path / "project")
     shutil.rmtree(root / "analysis")
-    # the real package, without the sweep (this fixture project has nothing for it to sweep)
-    shutil.copytree(PACKAGE, root / "analysis", ignore=shutil.ignore_patterns("__pycache__", "robustness.py"))
+    shutil.copytree(PACKAGE, root / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
     from analysis.workflow import runner
-    runner.run(root)
-    assert verify.verify(root) == 0
+    runner.run(root, pipeline_file=root / "params" / "pipeline.yaml")
+    assert verify.verify(root, pipeline="params/pipeline.yaml") == 0
     assert "reproduced: 1 of 1 files identical" in capsys.readouterr().out
     (root / "data" / "processed" / "a.txt").write_text("abab tampered")
-    assert verify.verify(root) == 1
+    assert verify.verify(root, pipeline="params/pipeline.yaml") == 1
     out = capsys.readouterr().out
     assert "NOT reproduced: 0 of 1 files identical" in out and "data/processed/a.txt: content differs" in out

@@ -99,16 +99,18 @@ def copy_project(root: Path, scratch: Path) -> int:
     return len(names)
 
 
-def rerun(scratch: Path, params: str = "params/default.yaml") -> int:
+def rerun(scratch: Path, params: str = "params/default.yaml", pipeline: str | None = None) -> int:
     """The register (notebook 01), the multiverse sweep (its tables are outputs too, and notebook 08 reads them),
-    then every notebook, forced, inside the scratch copy; their output streams to ours. Returns the first non-zero
+    then every notebook, forced, inside the scratch copy; their output streams to ours. With `pipeline` (a graph
+    file relative to the root, as test projects have), that graph's notebooks only. Returns the first non-zero
     exit code."""
     env = dict(os.environ, ANALYSIS_ROOT=str(scratch),
                PYTHONPATH=os.pathsep.join([str(scratch)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     run = ["run", "--force", "--params", str(scratch / params)]
-    sweeps = (scratch / "analysis" / "tasks" / "robustness.py").exists() and \
-        (scratch / "notebooks" / "01-register.ipynb").exists()
-    commands = [[*run, "--only", "01-register"], ["sweep"], run] if sweeps else [run]
+    if pipeline:
+        commands = [[*run, "--pipeline", str(scratch / pipeline)]]
+    else:
+        commands = [[*run, "--only", "01-register"], ["sweep"], run]
     for args in commands:
         code = subprocess.run([sys.executable, "-m", "analysis", *args], cwd=scratch, env=env, check=False).returncode
         if code != 0:
@@ -116,7 +118,7 @@ def rerun(scratch: Path, params: str = "params/default.yaml") -> int:
     return 0
 
 
-def verify(root=None, params: str = "params/default.yaml", keep: bool = False) -> int:
+def verify(root=None, params: str = "params/default.yaml", keep: bool = False, pipeline: str | None = None) -> int:
     """Re-run everything in a scratch copy and compare; 0 only when every compared file is identical.
 
     Raises RawDataError, before copying anything, when data/raw does not match its manifest."""
@@ -125,7 +127,7 @@ def verify(root=None, params: str = "params/default.yaml", keep: bool = False) -
     scratch = Path(tempfile.mkdtemp(prefix="analysis-verify-"))
     try:
         print(f"copied {copy_project(root, scratch)} project files to {scratch}", flush=True)
-        code = rerun(scratch, params)
+        code = rerun(scratch, params, pipeline)
         if code != 0:
             print(f"NOT reproduced: the re-run failed (exit code {code})")
             return code

@@ -7,7 +7,7 @@ S05 (jmcastagnetto `inei` column) as a cross-check. No raw district list exists:
 name and ubigeo_dist stays None.
 
 Localities, landmarks, streets and hospitals are in ONE explicit table, data/hand/place_aliases.csv
-(loaded as ALIASES), each with the source of the fact. Resolution (accent- and case-insensitive):
+(read by `aliases()` when first needed), each with the source of the fact. Resolution (accent- and case-insensitive):
 1. aliases are matched first and their text is blanked, so "Hospital San Martín de Porres de Macusani"
    never reads as the department San Martín, nor "Huancabamba" (a sector of Andahuaylas here) as the
    Piura province;
@@ -20,6 +20,7 @@ Localities, landmarks, streets and hospitals are in ONE explicit table, data/han
 A string whose only matches are explicit "unlocatable" entries resolves to None with the reason; any
 other string without a match raises ValueError (the caller turns it into RawDataError).
 """
+import functools
 import csv
 import json
 import re
@@ -61,7 +62,10 @@ def _opt(value):
     return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
 
 
-ALIASES = load_aliases()
+@functools.cache
+def aliases() -> tuple:
+    """The project's alias table, read once, when first needed (importing the module reads no file)."""
+    return tuple(load_aliases())
 
 
 def build_gazetteer(raw_dir) -> dict:
@@ -112,7 +116,7 @@ class _Unit:
 
 def _find_units(t, gaz):
     units, unlocatable = [], []
-    for alias in ALIASES:
+    for alias in aliases():
         for m in re.finditer(alias.pattern, t):
             t = t[:m.start()] + " " * (m.end() - m.start()) + t[m.end():]
             what = f"alias '{m.group(0).strip()}' ({alias.note})"
