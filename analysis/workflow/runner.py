@@ -339,6 +339,7 @@ def failure_message(name: str, err: PapermillExecutionError, kept: str | None) -
 
 def plan(root: Path, params_file: Path, pipeline_file: Path, only=None):
     """(order, steps, resolved parameters) after every check; raises before anything runs."""
+    config = params_mod.load_params(params_file)  # a missing parameter file is the first thing to say
     steps = load_steps(pipeline_file)
     order = topological_order(steps)
     if only:
@@ -350,7 +351,7 @@ def plan(root: Path, params_file: Path, pipeline_file: Path, only=None):
         raise PipelineError("notebook(s) declared in the pipeline but not found: "
                             + ", ".join(paths.rel(notebook_file(root, n)) for n in missing))
     declared = {n: params_mod.declared_parameters(notebook_file(root, n)) for n in order}
-    resolved = params_mod.resolve(params_mod.load_params(params_file), declared)
+    resolved = params_mod.resolve(config, declared)
     selected = [n for n in order if not only or n in only]
     return selected, steps, resolved
 
