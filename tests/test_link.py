@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from analysis.register import link
+from analysis.register import link, pairs
 from analysis.steplog import StepLog
 
 COLS = ["mention_id", "source_id", "name_forms", "name_is_initials", "age_years", "sex", "date_injury",
@@ -55,8 +55,8 @@ def test_real_variant_pairs_merge_and_different_people_stay_apart():
     # same event, same source list, shared surname-like tokens: never one person
     assert len({vid["M0089"], vid["M0082"], vid["M0088"]}) == 3
     # the match report lists every candidate pair with a decision
-    pairs = link.candidate_pairs(frame(REAL))
-    assert len(rep) == len(pairs)
+    candidates = pairs.candidate_pairs(frame(REAL))
+    assert len(rep) == len(candidates)
     assert set(rep["decision"]) == {"merged", "rejected"}
     # Hancco / Alarcón share no name key: blocking never pairs them
     assert not ((rep.mention_a == "M0088") & (rep.mention_b == "M0144")).any()
@@ -65,22 +65,22 @@ def test_real_variant_pairs_merge_and_different_people_stay_apart():
 
 
 def test_same_source_never_paired_and_department_blocks():
-    pairs = link.candidate_pairs(frame(REAL))
+    candidates = pairs.candidate_pairs(frame(REAL))
     # M0082 and M0089 come from the same source: never a candidate pair
-    assert not ((pairs.mention_a == "M0082") & (pairs.mention_b == "M0089")).any()
+    assert not ((candidates.mention_a == "M0082") & (candidates.mention_b == "M0089")).any()
     same = frame(REAL).set_index("mention_id")["source_id"]
-    assert all(same[a] != same[b] for a, b in zip(pairs.mention_a, pairs.mention_b))
+    assert all(same[a] != same[b] for a, b in zip(candidates.mention_a, candidates.mention_b))
     # Apurímac vs Ayacucho rows are never candidates
-    assert not ((pairs.mention_a == "M0001") & (pairs.mention_b == "M0089")).any()
+    assert not ((candidates.mention_a == "M0001") & (candidates.mention_b == "M0089")).any()
 
 
 def test_initials_compatibility_of_minors():
-    assert link.initials_compatible(["D", "A", "Q"], ["DAVID", "ATEQUIPA", "QUISPE"])
-    assert link.initials_compatible(["ELMER", "Z", "L", "H"], ["ELMER", "LEONARDO", "HUANCA"])
-    assert link.initials_compatible(["R", "P", "M"], ["R", "P", "M", "LL"])
+    assert pairs.initials_compatible(["D", "A", "Q"], ["DAVID", "ATEQUIPA", "QUISPE"])
+    assert pairs.initials_compatible(["ELMER", "Z", "L", "H"], ["ELMER", "LEONARDO", "HUANCA"])
+    assert pairs.initials_compatible(["R", "P", "M"], ["R", "P", "M", "LL"])
     # NOTES.md: R.P.M.L. does not fit "Robert Pablo Medina Yanquerhuay"
-    assert not link.initials_compatible(["R", "P", "M", "L"], ["ROBERT", "PABLO", "MEDINA", "YANQUERHUAY"])
-    assert not link.initials_compatible(["C", "M", "R", "L"], ["CRISTOFER", "RAMOS", "AIME"])
+    assert not pairs.initials_compatible(["R", "P", "M", "L"], ["ROBERT", "PABLO", "MEDINA", "YANQUERHUAY"])
+    assert not pairs.initials_compatible(["C", "M", "R", "L"], ["CRISTOFER", "RAMOS", "AIME"])
 
 
 def test_union_find_transitivity_and_stable_ids_under_shuffle():
@@ -131,10 +131,10 @@ def test_cannot_link_and_unattributed():
 
 def test_group_statements_are_not_linkage_evidence():
     a, b = dict(zip(COLS, REAL[3])), dict(zip(COLS, REAL[5]))
-    base = link.score_pair(a, b)
+    base = pairs.score_pair(a, b)
     a2 = {**a, "cause": "firearm_projectile", "force": "army", "group_attribution": True}
     b2 = {**b, "cause": "firearm_projectile", "force": "army", "group_attribution": True}
-    again = link.score_pair(a2, b2)
+    again = pairs.score_pair(a2, b2)
     assert (base.score, base.accept, base.reason) == (again.score, again.accept, again.reason)
 
 

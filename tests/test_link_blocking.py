@@ -5,8 +5,9 @@ import importlib.util
 import pandas as pd
 import pytest
 
-from analysis.register import events as events_mod, hand, link, schemas, sources
 from analysis import paths
+from analysis.register import events as events_mod
+from analysis.register import hand, link, pairs, schemas, sources
 from analysis.register.clean import places
 from analysis.register.clean.mentions import clean_mentions
 from analysis.steplog import StepLog
@@ -32,14 +33,14 @@ def real():
 def exhaustive_pairs(m: pd.DataFrame) -> list:
     """Every pair the linkage scored before blocking: named, different sources, no conflicting department
     or event, dates within the tolerance."""
-    rows = [r for r in m.to_dict("records") if link._forms(r["name_forms"])]
-    tol = pd.Timedelta(days=link.DATE_TOLERANCE_DAYS)
+    rows = [r for r in m.to_dict("records") if pairs.name_forms(r["name_forms"])]
+    tol = pd.Timedelta(days=pairs.DATE_TOLERANCE_DAYS)
     out = []
     for i, a in enumerate(rows):
         for b in rows[i + 1:]:
-            (fa, la), (fb, lb) = link._date_span(a), link._date_span(b)
-            if a["source_id"] == b["source_id"] or link._conflict(a["ubigeo_dep"], b["ubigeo_dep"]) \
-                    or link._conflict(a["event_id"], b["event_id"]) \
+            (fa, la), (fb, lb) = pairs.date_span(a), pairs.date_span(b)
+            if a["source_id"] == b["source_id"] or pairs.conflicting(a["ubigeo_dep"], b["ubigeo_dep"]) \
+                    or pairs.conflicting(a["event_id"], b["event_id"]) \
                     or (fa is not None and fb is not None and (fb - la > tol or fa - lb > tol)):
                 continue
             out.append((a, b))
@@ -49,10 +50,10 @@ def exhaustive_pairs(m: pd.DataFrame) -> list:
 def test_blocking_keeps_every_pair_that_merges_on_the_real_data(real):
     before = exhaustive_pairs(real)
     stats = {}
-    kept = set(link.candidate_pairs(real, stats=stats).itertuples(index=False, name=None))
+    kept = set(pairs.candidate_pairs(real, stats=stats).itertuples(index=False, name=None))
     assert (len(before), len(kept)) == (15771, 7189)
     assert stats == {"named": 265, "all_pairs": 34564, "blocked": 8247, "candidates": 7189}
-    scored = [(tuple(sorted([a["mention_id"], b["mention_id"]])), link.score_pair(a, b)) for a, b in before]
+    scored = [(tuple(sorted([a["mention_id"], b["mention_id"]])), pairs.score_pair(a, b)) for a, b in before]
     accepted = [p for p, s in scored if s.accept]
     assert len(accepted) == 765 and set(accepted) <= kept
     # nothing near a threshold is lost: the best full-name score among dropped pairs is 58.5 (merge needs 80),
@@ -64,14 +65,14 @@ def test_blocking_keeps_every_pair_that_merges_on_the_real_data(real):
 
 def test_name_keys_meet_on_one_edit_in_the_opening():
     def meet(a, b):
-        return bool(link._opening_keys(a) & link._opening_keys(b))
+        return bool(pairs.opening_keys(a) & pairs.opening_keys(b))
     assert meet("ELMER", "HELMER") and meet("JHONATAN", "JONATAN") and meet("CRISTIAN", "KRISTIAN")
     assert not meet("QUISPE", "MAMANI") and not meet("APAZA", "HUAMAN")
     # an initial meets the first letter of any token of the other side, not other initials' neighbours
     rows = [{"ubigeo_dep": "05"}, {"ubigeo_dep": "05"}, {"ubigeo_dep": "03"}, {"ubigeo_dep": None}]
     forms = [[["D", "A", "Q"]], [["DAVID", "ATEQUIPA", "QUISPE"]], [["DAVID", "ATEQUIPA"]], [["ZOILA", "DIAZ"]]]
     # 0-2 differ in department; 3 has no department and meets everyone through D (its 'DIAZ')
-    assert link._blocked_pairs(rows, forms) == {(0, 1), (0, 3), (1, 3), (2, 3)}
+    assert pairs.blocked_pairs(rows, forms) == {(0, 1), (0, 3), (1, 3), (2, 3)}
 
 
 def test_identical_reprints_join_their_first_mention():

@@ -26,29 +26,20 @@ manual table, with the evidence written beside each entry; unlisted ones stay "u
 
 Blocking (why it loses no merge): every accepted match above needs at least one token pair to agree (an
 initial with a first letter, or two words scoring >= TOKEN_MATCH), so only mentions sharing a name key in
-one department are paired (`_name_keys`); mentions identical on every linkage field (reprints of one list)
+one department are paired (`pairs._name_keys`); mentions identical on every linkage field (reprints of one list)
 are joined to their first mention before pairing (`_join_identical`). The cleaning log gives the counts.
 """
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 
 import pandas as pd
-from rapidfuzz import fuzz
 
-from analysis.register import hand, vocab
-from analysis.register.clean.names import comparison_key
+from analysis.register import hand
+from analysis.register.pairs import (DATE_TOLERANCE_DAYS, PairScore, candidate_pairs, known, name_forms,  # noqa: F401
+                                     score_pair)
 
 STEP = "link"
-DATE_TOLERANCE_DAYS = 3      # "ayer"/"el lunes" resolutions and injury vs death dates differ by a few days
-AGE_TOLERANCE = 2            # NOTES.md §4: 15/16, 22/23, 29/30/31 for the same person
-STRONG_NAME = 90
-WEAK_NAME = 80
-TOKEN_MATCH = 80             # one word against another (Flores/Flórez 83, Ghiovanny/Giovanni 82, Becan/Beckhan 83)
-DIGRAPH_INITIALS = {"LL", "CH"}   # Spanish digraphs printed as one initial: "R.P.M.LL."
-SEP = " ; "
 
-# --- manual decision tables: reviewed rows in data/hand/ (analysis.register.hand), each with evidence and reason ---
+
 def load_manual_links(hand_dir=None) -> list:
     """(mention_id, anchor mention_id in the target person, reason); every entry is logged when applied."""
     df = hand.read("manual_links", hand_dir)
@@ -73,235 +64,6 @@ def load_cannot_link(hand_dir=None) -> list:
     return list(zip(df["mention_id"], df["other_mention_id"], df["reason"]))
 
 
-# --- small helpers -------------------------------------------------------------------------------
-def _forms(value) -> list:
-    """Comparison keys of a mention's normalised name forms as token lists (empty when unnamed);
-    clean.names.comparison_key maps the sources' known spelling variants to one key."""
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return []
-    return [list(k) for k in _form_keys(str(value))]
-
-
-@lru_cache(maxsize=None)
-def _form_keys(value: str) -> tuple:
-    """Cached: reprints repeat the same name forms many times."""
-    keys = [tuple(comparison_key(f).split()) for f in value.split(SEP) if f.strip()]
-    return tuple(k for k in keys if k and k != ("NN",))
-
-
-def _is_initial(token: str) -> bool:
-    return len(token) == 1 or token in DIGRAPH_INITIALS
-
-
-_known = vocab.is_known
-
-
-def _date_span(row):
-    """(first, last) known date of a mention: injury → death; (None, None) when no date."""
-    ds = [pd.Timestamp(row[c]) for c in ("date_injury", "date_death") if _known(row.get(c))]
-    return (min(ds), max(ds)) if ds else (None, None)
-
-
-# --- blocking ----------------------------------------------------------------------------------------
-def _conflict(a, b) -> bool:
-    return _known(a) and _known(b) and a != b
-
-
-def _opening_keys(word: str) -> set:
-    """The first three letters with one deleted (a two-letter word is its own key)."""
-    head = word[:3]
-    return {head[:k] + head[k + 1:] for k in range(3)} if len(head) == 3 else {head}
-
-
-def _name_keys(forms: list) -> set:
-    """Blocking keys of a mention's name forms. Every accepted match needs agreement of at least one token
-    pair (module docstring): an initial equal to the first letter of a token ('i' meets 'l' keys), or two
-    words scoring >= TOKEN_MATCH. Word keys are the first three letters with one of them deleted, so two
-    words share a key when their openings differ by at most one edit: Elmer/Helmer, Jhonatan/Jonatan,
-    Cristian/Kristian ('w' keys)."""
-    keys = set()
-    for form in forms:
-        for t in form:
-            keys.add(("l", t[0]))
-            if _is_initial(t):
-                keys.add(("i", t[0]))
-            else:
-                keys.update(("w", k) for k in _opening_keys(t))
-    return keys
-
-
-def _pairs_between(left: dict, right: dict, out: set) -> None:
-    """Index pairs (i, j), i in left[dep] and j in right[dep'], where the departments agree or one is
-    unknown ('*'); unordered, without self-pairs."""
-    for dep, ls in left.items():
-        targets = list(right.values()) if dep == "*" else [right.get(dep, []), right.get("*", [])]
-        for rs in targets:
-            out.update((i, j) if i < j else (j, i) for i in ls for j in rs if i != j)
-
-
-def _blocked_pairs(rows: list, forms: list) -> set:
-    """Pairs of row indices sharing a blocking key inside a department (unknown departments meet all):
-    a word key with a word key, an initial with the first letter of any token of the other side."""
-    index = {}
-    for i, (row, fs) in enumerate(zip(rows, forms)):
-        dep = row.get("ubigeo_dep") if _known(row.get("ubigeo_dep")) else "*"
-        for kind, value in _name_keys(fs):
-            index.setdefault((kind, value), {}).setdefault(dep, []).append(i)
-    out = set()
-    for (kind, value), by_dep in index.items():
-        if kind == "w":
-            _pairs_between(by_dep, by_dep, out)
-        elif kind == "i":
-            _pairs_between(by_dep, index.get(("l", value), {}), out)
-    return out
-
-
-def candidate_pairs(mentions: pd.DataFrame, sources: dict | None = None, stats: dict | None = None) -> pd.DataFrame:
-    """Pairs of named mentions worth scoring: sharing a name blocking key (`_blocked_pairs`), different
-    sources, no conflicting department or event, dates (when both known) within DATE_TOLERANCE_DAYS.
-    Missing values compare as unknown. `sources` maps a mention standing for several identical mentions
-    to all their sources (a pair is skipped only when a single source holds both sides); `stats` receives
-    the pair counts of each stage for the cleaning log."""
-    named = mentions[[bool(_forms(v)) for v in mentions["name_forms"]]]
-    rows = list(named.to_dict("records"))
-    srcs = [(sources or {}).get(r["mention_id"], {r["source_id"]}) for r in rows]
-    spans = [_date_span(r) for r in rows]
-    tol = pd.Timedelta(days=DATE_TOLERANCE_DAYS)
-    blocked = _blocked_pairs(rows, [_forms(r["name_forms"]) for r in rows])
-    out = []
-    for i, j in blocked:
-        a, b = rows[i], rows[j]
-        if len(srcs[i] | srcs[j]) == 1:
-            continue  # a source lists each person once (FIELDS.md)
-        if _conflict(a.get("ubigeo_dep"), b.get("ubigeo_dep")) or _conflict(a.get("event_id"), b.get("event_id")):
-            continue
-        (fa, la), (fb, lb) = spans[i], spans[j]
-        if fa is not None and fb is not None and (fb - la > tol or fa - lb > tol):
-            continue
-        x, y = sorted([a["mention_id"], b["mention_id"]])
-        out.append((x, y))
-    if stats is not None:
-        single = pd.Series([next(iter(ss)) for ss in srcs if len(ss) == 1], dtype=object).value_counts()
-        stats.update(named=len(rows), all_pairs=len(rows) * (len(rows) - 1) // 2
-                     - int((single * (single - 1) // 2).sum()), blocked=len(blocked), candidates=len(out))
-    return pd.DataFrame(sorted(out), columns=["mention_a", "mention_b"])
-
-
-# --- scoring -------------------------------------------------------------------------------------------
-def _word_match(a: str, b: str) -> bool:
-    return fuzz.ratio(a, b) >= TOKEN_MATCH
-
-
-def initials_compatible(a: list, b: list) -> bool:
-    """Token lists where at least one holds initials: align in order (an initial matches a word with
-    the same first letter, a word matches a word by fuzzy ratio); one token of either side may be left
-    out (omitted second surname or middle name). Both sides need ≥ 2 tokens."""
-    if min(len(a), len(b)) < 2:
-        return False
-
-    def tok_ok(x, y):
-        if _is_initial(x) or _is_initial(y):
-            return x[0] == y[0]
-        return _word_match(x, y)
-
-    def align(i, j, skips):
-        if i == len(a) or j == len(b):
-            return (len(a) - i) + (len(b) - j) + skips <= 1
-        if tok_ok(a[i], b[j]) and align(i + 1, j + 1, skips):
-            return True
-        if skips == 0:
-            return align(i + 1, j, 1) or align(i, j + 1, 1)
-        return False
-    return align(0, 0, 0)
-
-
-def _aligned(short: list, long: list):
-    """Match every token of `short` to a distinct token of `long` (any order: 'Omar Gabriel' vs
-    'Gabriel Omar'); returns (mean ratio, matched positions in `long`) or (0, None)."""
-    used, ratios = [], []
-    for t in short:
-        best = max(((fuzz.ratio(t, u), k) for k, u in enumerate(long) if k not in used), default=(0, None))
-        if best[0] < TOKEN_MATCH:
-            return 0.0, None
-        used.append(best[1])
-        ratios.append(best[0])
-    return sum(ratios) / len(ratios), used
-
-
-def _given_names_only(short: list, long: list, positions) -> bool:
-    """The short form is the leading given names of a longer name that has two more tokens (the two
-    surnames): 'José Luis' vs 'José Luis Soncco Quispe' says nothing about the family."""
-    return positions is not None and sorted(positions) == list(range(len(short))) and len(long) >= len(short) + 2
-
-
-def _name_evidence(forms_a: list, forms_b: list):
-    """(kind, score) for the best form pair; kind in full / initials / partial / none.
-
-    full: both forms have ≥ 2 word tokens and share a surname-position token; score = max of
-    token_sort_ratio, the fuzzy token alignment of the shorter form into the longer, and
-    token_set_ratio when both forms have ≥ 3 tokens (with 2 it scores 100 on any shared pair).
-    partial: a single word, or only the leading given names, found in the other form (score 100).
-    """
-    best = ("none", 0.0)
-    rank = {"none": 0, "partial": 1, "initials": 2, "full": 3}
-    for fa in forms_a:
-        for fb in forms_b:
-            short, long = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
-            if any(_is_initial(t) for t in fa + fb):
-                cand = ("initials", 100.0 if initials_compatible(fa, fb) else 0.0)
-            elif len(short) == 1:
-                cand = ("partial", 100.0 if any(_word_match(short[0], t) for t in long) else 0.0)
-            else:
-                al, pos = _aligned(short, long)
-                if _given_names_only(short, long, pos):
-                    cand = ("partial", 100.0)
-                else:
-                    sa, sb = " ".join(fa), " ".join(fb)
-                    scores = [fuzz.token_sort_ratio(sa, sb), al]
-                    if len(short) >= 3:
-                        scores.append(fuzz.token_set_ratio(sa, sb))
-                    cand = ("full", float(max(scores)))
-            if (cand[1] > 0, rank[cand[0]], cand[1]) > (best[1] > 0, rank[best[0]], best[1]):
-                best = cand
-    return best
-
-
-@dataclass
-class PairScore:
-    score: float
-    name_kind: str
-    age_ok: object      # True / False / None (unknown)
-    place_ok: object
-    accept: bool
-    reason: str
-
-
-def score_pair(a: dict, b: dict) -> PairScore:
-    """Score two mentions (dict-like cleaned rows) on name, age and place; see module docstring."""
-    kind, name = _name_evidence(_forms(a.get("name_forms")), _forms(b.get("name_forms")))
-    age_ok = None
-    if _known(a.get("age_years")) and _known(b.get("age_years")):
-        age_ok = abs(int(a["age_years"]) - int(b["age_years"])) <= AGE_TOLERANCE
-    place_ok = None
-    for col in ("ubigeo_prov", "ubigeo_dep"):
-        if _known(a.get(col)) and _known(b.get(col)):
-            place_ok = a[col] == b[col]
-            break
-    if _known(a.get("sex")) and _known(b.get("sex")) and a["sex"] != b["sex"]:
-        return PairScore(name, kind, age_ok, place_ok, False, f"{kind} name {name:.0f}; sex differs")
-    facts = f"{kind} name {name:.0f}; age {'?' if age_ok is None else ('ok' if age_ok else 'differs')}; " \
-            f"place {'?' if place_ok is None else ('ok' if place_ok else 'differs')}"
-    if kind == "full":
-        if name >= STRONG_NAME:
-            return PairScore(name, kind, age_ok, place_ok, True, f"{facts} -> strong name match")
-        if name >= WEAK_NAME and age_ok is not False and place_ok is True:
-            return PairScore(name, kind, age_ok, place_ok, True, f"{facts} -> variant name, same place, age compatible")
-        return PairScore(name, kind, age_ok, place_ok, False, f"{facts} -> below threshold")
-    if kind in ("initials", "partial") and name == 100 and age_ok is not False and place_ok is not False:
-        return PairScore(name, kind, age_ok, place_ok, True, f"{facts} -> {kind} compatible")
-    return PairScore(name, kind, age_ok, place_ok, False, f"{facts} -> no match")
-
-
 # --- union-find --------------------------------------------------------------------------------------
 class _Clusters:
     """Union-find whose clusters remember their sources (a source lists each person once)."""
@@ -310,7 +72,7 @@ class _Clusters:
         self.parent = {i: i for i in ids}
         self.sources = {i: {source_of[i]} for i in ids}
         self.members = {i: {i} for i in ids}
-        self.deps = {i: ({dep_of[i]} if _known(dep_of[i]) else set()) for i in ids}
+        self.deps = {i: ({dep_of[i]} if known(dep_of[i]) else set()) for i in ids}
         self.widest = {i: 0 for i in ids}   # most name tokens of a member (set by link)
 
     def find(self, x):
@@ -364,7 +126,7 @@ def _join_identical(mentions: pd.DataFrame, by_id: dict, cl, cannot, report) -> 
     name >= STRONG_NAME or compatible initials, as any two of them would score) to the group's first
     mention, so that n reprints of one list cost n pairs, not n². Returns {mention standing for others:
     the mentions it stands for}; a mention that cannot join (same source, manual link elsewhere) stands alone."""
-    named = mentions[[bool(_forms(v)) for v in mentions["name_forms"]]]
+    named = mentions[[bool(name_forms(v)) for v in mentions["name_forms"]]]
     key = named[LINKAGE_FIELDS].astype("string").fillna("\x00").agg("\x1f".join, axis=1)
     records = {i: [i] for i in named["mention_id"]}
     for ids in named.groupby(key, sort=False)["mention_id"]:
@@ -411,40 +173,62 @@ def link(mentions: pd.DataFrame, log, manual_links=None,
     manual_persons = load_manual_persons() if manual_persons is None else manual_persons
     manual_unattributed = load_manual_unattributed() if manual_unattributed is None else manual_unattributed
     cannot_link = load_cannot_link() if cannot_link is None else cannot_link
-    m = mentions.copy()
+    m = _checked(mentions)
     ids = list(m["mention_id"])
-    if len(set(ids)) != len(ids):
-        dup = m["mention_id"][m["mention_id"].duplicated()].iloc[0]
-        raise ValueError(f"mentions: duplicate mention_id {dup}")
-    if "event_id" not in m:
-        m["event_id"] = pd.Series(pd.NA, index=m.index, dtype="string")
     by_id = {r["mention_id"]: r for r in m.to_dict("records")}
     manual_links = _selected(manual_links, by_id, log)
     cl = _Clusters(ids, {i: by_id[i]["source_id"] for i in ids}, {i: by_id[i].get("ubigeo_dep") for i in ids})
     cannot = [(p, q) for p, q, _ in cannot_link if p in by_id and q in by_id]
     report = []
+    _merge_manual(manual_links, cl, cannot, log, report)  # 1. the strongest evidence, logged one by one
+    scored = _score_candidates(m, manual_unattributed, by_id, cl, cannot, log, report)  # 2. automatic pairs
+    _merge_strong(scored, cl, cannot, log, report)
+    _merge_partial(scored, ids, by_id, cl, cannot, log, report)
+    report += [_report_row(a, b, s, "auto", "rejected", s.reason) for a, b, s in scored if not s.accept]
+    statuses = _statuses(ids, by_id, cl, manual_links, manual_persons, manual_unattributed)  # 3. statuses
+    m["victim_id"] = pd.array(statuses["victim_id"], dtype="string")
+    m["link_status"], m["link_rule"], m["link_note"] = statuses["status"], statuses["rule"], statuses["note"]
+    _log_statuses(m, by_id, cl, statuses, manual_persons, log)
+    cols = ["mention_a", "mention_b", "kind", "name_kind", "score", "age_ok", "place_ok", "decision", "reason"]
+    rep = pd.DataFrame(report, columns=cols).sort_values(["mention_a", "mention_b", "kind"], kind="stable")
+    return m, rep.reset_index(drop=True)
 
-    # 1. manual must-links first: they are the strongest evidence and are logged one by one
+
+def _checked(mentions: pd.DataFrame) -> pd.DataFrame:
+    """A copy with unique mention ids and an event_id column (empty when the caller has none)."""
+    m = mentions.copy()
+    if m["mention_id"].duplicated().any():
+        raise ValueError(f"mentions: duplicate mention_id {m['mention_id'][m['mention_id'].duplicated()].iloc[0]}")
+    if "event_id" not in m:
+        m["event_id"] = pd.Series(pd.NA, index=m.index, dtype="string")
+    return m
+
+
+def _merge_manual(manual_links, cl, cannot, log, report) -> None:
     for mid, anchor, why in manual_links:
         reason = cl.blocked(mid, anchor, cannot, check_place=False)
-        decision = "rejected" if reason else "merged"
         if not reason:
             cl.union(mid, anchor)
         log.decision(STEP, "override", f"manual link {mid} -> {anchor}: {why}"
                      + (f" [NOT APPLIED: {reason}]" if reason else ""), ref=f"{mid};{anchor}")
-        report.append(_report_row(mid, anchor, None, "manual", decision, f"manual: {why}" + (f"; {reason}" if reason else "")))
+        report.append(_report_row(mid, anchor, None, "manual", "rejected" if reason else "merged",
+                                  f"manual: {why}" + (f"; {reason}" if reason else "")))
 
-    # 2. automatic pairs: full/initials matches by descending score, then partial (single-name) matches
+
+def _score_candidates(m, manual_unattributed, by_id, cl, cannot, log, report) -> list:
+    """(a, b, PairScore) for every candidate pair, after joining identical reprints (blocking logged)."""
     eligible = m[~m["mention_id"].isin(list(manual_unattributed))]
     records = _join_identical(eligible, by_id, cl, cannot, report)
     stats = {}
     pairs = candidate_pairs(eligible[eligible["mention_id"].isin(list(records))], stats=stats,
                             sources={r: {by_id[x]["source_id"] for x in ms} for r, ms in records.items()})
     _log_blocking(log, stats, sum(len(ms) - 1 for ms in records.values()))
-    scored = []
-    for a, b in (_cross_source(a, b, records, by_id) for a, b in zip(pairs["mention_a"], pairs["mention_b"])):
-        s = score_pair(by_id[a], by_id[b])
-        scored.append((a, b, s))
+    crossed = (_cross_source(a, b, records, by_id) for a, b in zip(pairs["mention_a"], pairs["mention_b"]))
+    return [(a, b, score_pair(by_id[a], by_id[b])) for a, b in crossed]
+
+
+def _merge_strong(scored, cl, cannot, log, report) -> None:
+    """Full and initials matches, best score first."""
     strong = sorted([x for x in scored if x[2].accept and x[2].name_kind != "partial"],
                     key=lambda x: (-x[2].score, x[0], x[1]))
     for a, b, s in strong:
@@ -455,9 +239,12 @@ def link(mentions: pd.DataFrame, log, manual_links=None,
         else:
             cl.union(a, b)
             report.append(_report_row(a, b, s, "auto", "merged", s.reason))
-    # a partial name (one word, or given names only) joins a person only if it fits exactly one person
-    # that is known by a longer name; the others are left for review
-    width = {i: max((len(f) for f in _forms(by_id[i].get("name_forms"))), default=0) for i in ids}
+
+
+def _merge_partial(scored, ids, by_id, cl, cannot, log, report) -> None:
+    """A partial name (one word, or given names only) joins a person only if it fits exactly one person that is
+    known by a longer name; the others are left for review."""
+    width = {i: max((len(f) for f in name_forms(by_id[i].get("name_forms"))), default=0) for i in ids}
     for i in ids:
         cl.widest[cl.find(i)] = max(cl.widest[cl.find(i)], width[i])
     by_short = {}
@@ -466,57 +253,61 @@ def link(mentions: pd.DataFrame, log, manual_links=None,
             short, other = (a, b) if width[a] < width[b] else (b, a)
             by_short.setdefault(short, []).append((other, a, b, s))
     for short, items in sorted(by_short.items()):
-        def longer(other):
-            return cl.widest[cl.find(other)] > width[short]
-        ok = [x for x in items if longer(x[0]) and not cl.blocked(short, x[0], cannot)]
+        ok = [x for x in items if cl.widest[cl.find(x[0])] > width[short] and not cl.blocked(short, x[0], cannot)]
         targets = sorted({cl.find(o) for o, *_ in ok} - {cl.find(short)})
         for other, a, b, s in sorted(items, key=lambda x: (x[1], x[2])):
-            if cl.find(short) == cl.find(other):
-                report.append(_report_row(a, b, s, "auto", "merged", f"{s.reason} (already same person)"))
-            elif len(targets) == 1 and cl.find(other) == targets[0]:
-                cl.union(short, other)
-                report.append(_report_row(a, b, s, "auto", "merged", s.reason))
-            else:
-                why = cl.blocked(short, other, cannot) or (
-                    f"ambiguous partial name: fits {len(targets)} persons" if len(targets) > 1
-                    else "partial name does not fit a person known by a longer name")
-                report.append(_report_row(a, b, s, "auto", "rejected", f"{s.reason}; {why}"))
+            report.append(_partial_decision(short, other, a, b, s, targets, cl, cannot))
         if len(targets) > 1:
             log.decision(STEP, "unresolved", f"partial name of {short} fits several persons; not linked", ref=short)
-    for a, b, s in scored:
-        if not s.accept:
-            report.append(_report_row(a, b, s, "auto", "rejected", s.reason))
 
-    # 3. statuses: unattributed, retracted, linked
+
+def _partial_decision(short, other, a, b, s, targets, cl, cannot) -> dict:
+    """Merge `short` into `other` when that is the one person it fits; the report row either way."""
+    if cl.find(short) == cl.find(other):
+        return _report_row(a, b, s, "auto", "merged", f"{s.reason} (already same person)")
+    if len(targets) == 1 and cl.find(other) == targets[0]:
+        cl.union(short, other)
+        return _report_row(a, b, s, "auto", "merged", s.reason)
+    why = cl.blocked(short, other, cannot) or (
+        f"ambiguous partial name: fits {len(targets)} persons" if len(targets) > 1
+        else "partial name does not fit a person known by a longer name")
+    return _report_row(a, b, s, "auto", "rejected", f"{s.reason}; {why}")
+
+
+def _statuses(ids, by_id, cl, manual_links, manual_persons, manual_unattributed) -> dict:
+    """Per mention, in input order: status (unattributed / retracted / linked), rule, note and victim_id."""
     manual_person_ids = {p for p, _ in manual_persons}
     root_vid = {r: victim_id_for(cl.members[r]) for r in cl.members}
-    status, rule, note, vids = [], [], [], []
     manual_ids = {x for mid, anchor, _ in manual_links for x in (mid, anchor)}
     retracted_roots = {cl.find(i) for i in ids if bool(by_id[i].get("is_retraction"))}
+    out = {"status": [], "rule": [], "note": [], "victim_id": [], "retracted_roots": retracted_roots,
+           "root_vid": root_vid}
     for i in ids:
         r = cl.find(i)
         size = len(cl.members[r])
-        named = bool(_forms(by_id[i].get("name_forms")))
+        named = bool(name_forms(by_id[i].get("name_forms")))
         if r in retracted_roots:
-            status.append("retracted"), rule.append("retraction"), vids.append(root_vid[r])
-            note.append("person retracted by a source (does not exist)")
+            row = ("retracted", "retraction", "person retracted by a source (does not exist)", root_vid[r])
         elif size == 1 and (i in manual_unattributed or not named) and i not in manual_person_ids:
-            status.append("unattributed"), rule.append("unattributed"), vids.append(pd.NA)
-            note.append(manual_unattributed.get(i, "unnamed mention with no manual attribution"))
+            row = ("unattributed", "unattributed",
+                   manual_unattributed.get(i, "unnamed mention with no manual attribution"), pd.NA)
         else:
-            status.append("linked"), vids.append(root_vid[r])
-            rule.append("manual" if i in manual_ids or i in manual_person_ids else ("auto" if size > 1 else "single"))
-            note.append("")
-    m["victim_id"] = pd.array(vids, dtype="string")
-    m["link_status"], m["link_rule"], m["link_note"] = status, rule, note
+            rule = "manual" if i in manual_ids or i in manual_person_ids else ("auto" if size > 1 else "single")
+            row = ("linked", rule, "", root_vid[r])
+        for key, value in zip(("status", "rule", "note", "victim_id"), row):
+            out[key].append(value)
+    return out
 
-    for r in sorted(retracted_roots, key=lambda x: root_vid[x]):
+
+def _log_statuses(m, by_id, cl, statuses, manual_persons, log) -> None:
+    root_vid = statuses["root_vid"]
+    for r in sorted(statuses["retracted_roots"], key=lambda x: root_vid[x]):
         members = sorted(cl.members[r])
         src = [x for x in members if bool(by_id[x].get("is_retraction"))]
         log.decision(STEP, "retraction", f"person {root_vid[r]} removed from the register: "
                      f"{by_id[src[0]].get('retraction_raw')} ({by_id[src[0]]['source_id']}); "
                      f"mentions kept with status 'retracted'", ref=";".join(members))
-    for i, st, nt in zip(ids, status, note):
+    for i, st, nt in zip(m["mention_id"], statuses["status"], statuses["note"]):
         if st == "unattributed":
             log.decision(STEP, "unattributed", nt, ref=i)
     for p, why in manual_persons:
@@ -526,9 +317,6 @@ def link(mentions: pd.DataFrame, log, manual_links=None,
     log.counts(STEP, len(m), n_persons, unit="mentions -> persons",
                note=f"{(m['link_status'] == 'retracted').sum()} retracted, "
                     f"{(m['link_status'] == 'unattributed').sum()} unattributed mentions")
-    cols = ["mention_a", "mention_b", "kind", "name_kind", "score", "age_ok", "place_ok", "decision", "reason"]
-    rep = pd.DataFrame(report, columns=cols).sort_values(["mention_a", "mention_b", "kind"], kind="stable")
-    return m, rep.reset_index(drop=True)
 
 
 def _selected(manual_links, by_id, log) -> list:
