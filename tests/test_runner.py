@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from analysis.register import manifest
-from analysis.workflow import runner
+from analysis.workflow import fingerprint, runner
 from analysis.workflow.params import ParameterError
 from tests.projects import FIXTURES, PIPELINE, make_project, run, write_raw  # noqa: F401
 
@@ -32,7 +32,7 @@ def test_cycle_and_unknown_dependency_are_errors():
 def test_source_hash_ignores_outputs_metadata_and_injected_cell(tmp_path):
     path = tmp_path / "n.ipynb"
     shutil.copy(FIXTURES / "stage_a.ipynb", path)
-    before = runner.source_hash(path)
+    before = fingerprint.source_hash(path)
     nb = nbformat.read(str(path), as_version=4)
     nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="hello")]
     nb.cells[2].metadata["papermill"] = {"duration": 1.0}
@@ -40,10 +40,10 @@ def test_source_hash_ignores_outputs_metadata_and_injected_cell(tmp_path):
     injected.metadata["tags"] = ["injected-parameters"]
     nb.cells.insert(2, injected)
     nbformat.write(nb, str(path))
-    assert runner.source_hash(path) == before
+    assert fingerprint.source_hash(path) == before
     nb.cells[3].source += "\n# edited"
     nbformat.write(nb, str(path))
-    assert runner.source_hash(path) != before
+    assert fingerprint.source_hash(path) != before
 
 
 def test_skip_when_unchanged_and_rerun_when_changed(tmp_path):

@@ -1,5 +1,7 @@
 """Runs that never mix, runs that say what they do: named runs under outputs/runs/, --dry-run, progress, the
 closing line and a quiet kernel, on the fixture project of test_runner (papermill in tmp_path)."""
+import contextlib
+import hashlib
 import json
 import re
 import shutil
@@ -9,6 +11,7 @@ from pathlib import Path
 import papermill
 import pytest
 
+from analysis.workflow import execute as execute_mod
 from analysis.workflow import runner
 from tests.projects import make_project, run, set_params, write_raw
 from tests.projects import published as published_trees
@@ -69,7 +72,7 @@ def test_non_default_run_writes_only_under_outputs_runs_and_leaves_git_status_cl
     assert json.loads((out / "notebooks" / "stage_a.ipynb").read_text())["metadata"]["papermill"][
         "parameters"] == {"factor": 3}
     assert json.loads((out / "run.json").read_text()) == {
-        "parameter_file": "params/t3.yaml", "parameters_sha256": runner._sha(t3.read_bytes()),
+        "parameter_file": "params/t3.yaml", "parameters_sha256": hashlib.sha256(t3.read_bytes()).hexdigest(),
         "processed": "outputs/runs/t3/processed/"}
     assert log.splitlines()[0] == ("params/t3.yaml -> outputs/runs/t3/: 1 of 2 notebooks to run, 1 more if their "
                                    "inputs change, 0 to skip")
@@ -214,13 +217,13 @@ def test_fmt_seconds():
 
 def test_each_kernel_is_shut_down_when_its_notebook_is_done(tmp_path, monkeypatch):
     managers = []
-    real = runner.ipc_kernel
+    real = execute_mod.ipc_kernel
 
     def spy():
         with real() as kwargs:
             managers.append(kwargs["km"])
             yield kwargs
-    monkeypatch.setattr(runner, "ipc_kernel", runner.contextlib.contextmanager(spy))
+    monkeypatch.setattr(execute_mod, "ipc_kernel", contextlib.contextmanager(spy))
     run(make_project(tmp_path / "p"))
     assert len(managers) == 2 and not any(m.has_kernel for m in managers)
     assert not any(Path(m.ip).parent.exists() for m in managers)  # the socket folders are gone
