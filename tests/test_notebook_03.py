@@ -1,6 +1,9 @@
-"""Notebook 03 runs end to end under two specifications; its numbers agree with an independent count, and its
-headline (the poverty gradient with events and departments as the units) with an independent recomputation in
-statsmodels / scipy / numpy."""
+"""Task 03 (regional disparity) runs end to end under two specifications; its numbers agree with an independent
+count, and its headline (the poverty gradient with events and departments as the units) with an independent
+recomputation in statsmodels / scipy / numpy. The notebook's parameters are the task's, and its committed outputs
+(executed by the runner) are clean."""
+import ast
+import fnmatch
 import itertools
 import json
 
@@ -14,8 +17,10 @@ from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from analysis import paths
 from analysis.report.numbers import UNITS
+from analysis.tasks import regional as task
+from analysis.workflow.params import declared_parameters
 
-NOTEBOOK = paths.NOTEBOOKS / "03-regional-disparity.ipynb"
+NOTEBOOK = paths.NOTEBOOKS / f"{task.TASK.notebook}.ipynb"
 VICTIMS = paths.PROCESSED / "victims.csv"
 DEPARTMENTS = paths.PROCESSED / "departments.csv"
 
@@ -25,40 +30,55 @@ SPECS = {
               "n_wild": 999},
 }
 CORE_KEYS = {
-    "persons_in_register": "persons", "deaths_counted": "persons", "excluded_other_context": "persons",
-    "excluded_after_cutoff": "persons", "deaths_date_uncertain": "persons", "deaths_counted_certain": "persons",
-    "deaths_counted_possible": "persons", "deaths_unknown_department": "persons",
-    "deaths_in_departments": "persons", "national_rate": "persons per 100,000", "departments_with_deaths": "departments",
+    "persons_in_register": "person", "deaths_counted": "person", "excluded_other_context": "person",
+    "excluded_after_cutoff": "person", "deaths_date_uncertain": "person", "deaths_counted_certain": "person",
+    "deaths_counted_possible": "person", "deaths_unknown_department": "person",
+    "deaths_in_departments": "person", "national_rate": "persons per 100,000", "departments_with_deaths": "department",
     "highest_rate_department": "department", "highest_rate": "persons per 100,000",
-    "departments_rr_significant_holm": "departments", "events_total": "events", "events_linked": "events",
-    "deaths_no_event": "persons", "poisson_dispersion": "index", "negbin_alpha": "index",
-    "model_events_clusters": "events", "gradient.headline": "ratio", "gradient.sign_flip": "ratio",
+    "departments_rr_significant_holm": "department", "events_total": "event", "events_linked": "event",
+    "deaths_no_event": "person", "poisson_dispersion": "index", "negbin_alpha": "index",
+    "model_events_clusters": "event", "gradient.headline": "ratio", "gradient.sign_flip": "ratio",
     "gradient.poisson_model": "ratio", "post_treatment.share_before": "proportion",
 }
 DEFENSIBLE = ("quasi_poisson", "negbin_lr", "cluster_t", "wild_cluster", "sign_flip", "randomisation_departments")
 BANDS = {"lowest (not stated; <20 by elimination)": 0, "20-30": 1, "30-40": 2, ">40": 3}
 
 
-def _params(name, out):
-    return {**SPECS[name], "processed_dir": str(paths.PROCESSED), "outputs_dir": str(out)}
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """{spec name: (Result, the folder it was written to)}."""
     if not VICTIMS.exists():
         pytest.skip(f"{paths.rel(VICTIMS)} does not exist yet (run notebook 01-register first)")
-    papermill = pytest.importorskip("papermill")
     done = {}
-    for name in SPECS:
+    for name, params in SPECS.items():
         out = tmp_path_factory.mktemp(f"nb03_{name}")
-        papermill.execute_notebook(str(NOTEBOOK), str(out / "03.ipynb"), parameters=_params(name, out),
-                                   kernel_name="python3", cwd=str(NOTEBOOK.parent), progress_bar=False)
-        done[name] = out
+        spec = task.spec(**params)
+        result = task.run(spec, task.inputs(spec, paths.PROCESSED, out))
+        result.write(out)
+        done[name] = (result, out)
     return done
 
 
-def _numbers(out):
-    return json.loads((out / "numbers.json").read_text(encoding="utf-8"))
+def _numbers(run):
+    """The numbers as written (outputs/numbers/regional.json of the run's folder)."""
+    return json.loads((run[1] / "numbers" / "regional.json").read_text(encoding="utf-8"))
+
+
+def test_notebook_parameters_are_the_task_parameters():
+    declared = declared_parameters(NOTEBOOK)
+    assert {k: ast.literal_eval(d["default"]) for k, d in declared.items()} == task.TASK.params
+    assert task.TASK.params["reference"] == "rest"
+
+
+def test_spec_takes_the_defaults_and_refuses_unknown_or_invalid_parameters():
+    s = task.spec()
+    assert s.reference == "rest" and s.contexts == ("clash",) and s.target == "pov2022_band_ordinal"
+    assert task.spec(**task.TASK.params) == s  # the folders are accepted and dropped
+    assert "post_treatment_date" not in s.recorded() and s.recorded()["contexts"] == ["clash"]
+    with pytest.raises(TypeError, match="refrence"):
+        task.spec(refrence="Lima")
+    with pytest.raises(ValueError, match="date_policy"):
+        task.spec(date_policy="maybe")
 
 
 def _independent_count(spec):
@@ -117,16 +137,24 @@ def test_intervals_contain_estimates(runs, name):
 
 
 @pytest.mark.parametrize("name", list(SPECS))
-def test_outputs_written_and_cell_outputs_deterministic(runs, name):
-    out = runs[name]
+def test_outputs_written_match_the_declaration(runs, name):
+    result, out = runs[name]
     for f in ("figures/regional_rates_forest.png", "figures/regional_rates_forest.svg",
               "figures/regional_rates_forest.csv", "tables/regional_rates.csv", "tables/regional_rate_ratios.csv",
               "tables/regional_events.csv", "tables/regional_methods.csv", "figures/regional_methods.png",
-              "tables/regional_covariate_levels.csv", "tables/regional_post_treatment_context.csv"):
+              "tables/regional_covariate_levels.csv", "tables/regional_post_treatment_context.csv",
+              "numbers/regional.json"):
         assert (out / f).exists(), f
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    declared = [w.removeprefix("outputs/") for w in task.TASK.writes]
+    assert all(any(fnmatch.fnmatch(w, d) for d in declared) for w in written), written
     rates = pd.read_csv(out / "tables/regional_rates.csv", dtype={"ubigeo_dep": str})
     assert len(rates) == 25
-    nb = nbformat.read(out / "03.ipynb", as_version=4)
+
+
+def test_committed_notebook_outputs_are_clean():
+    """The notebook as the runner executed it: no error, nothing on stderr, no local path, figures shown."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
     texts = []
     for cell in nb.cells:
         for o in cell.get("outputs", []):
@@ -137,8 +165,8 @@ def test_outputs_written_and_cell_outputs_deterministic(runs, name):
             for mime in ("text/plain", "text/markdown"):
                 texts.append(str(o.get("data", {}).get(mime, "")))
     joined = "\n".join(texts)
-    assert str(out) not in joined and "/tmp/" not in joined and " at 0x" not in joined
-    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    assert "/tmp/" not in joined and " at 0x" not in joined and str(paths.ROOT) not in joined
+    assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) == 3
 
 
 # ------------------------------------------------------------------ the headline, recomputed independently
@@ -213,7 +241,7 @@ def test_event_clustered_t_interval_and_sign_flip_p_match_independent_computatio
 
 
 def test_leave_one_out_table_and_figure_name_events_in_words(runs):
-    loo = pd.read_csv(runs["default"] / "tables/regional_leave_one_event_out.csv")
+    loo = pd.read_csv(runs["default"][1] / "tables/regional_leave_one_event_out.csv")
     events = pd.read_csv(paths.PROCESSED / "events.csv")
     words = dict(zip(events["event_id"], events["label"]))
     assert loo["label"].iloc[0] == "all events"

@@ -8,7 +8,8 @@ from statsmodels.stats import rates as sm_rates
 
 from analysis.register.scope import Scope
 from analysis.stats.exact import poisson_ci
-from analysis.stats.rates import department_rates, group_rate, rank_departments, rate_ratio, rate_ratios, within_top_interval
+from analysis.stats.rates import (add_rate, blank, department_rates, group_rate, rank_departments, rate, rate_ratio,
+                                  rate_ratios, within_top_interval)
 from tests.registers import as_register
 
 CLASH = Scope(contexts=("clash",), end="2023-03-31")
@@ -120,6 +121,27 @@ def test_department_code_not_in_table_is_refused():
     v.loc[0, "ubigeo_dep"] = "99"
     with pytest.raises(ValueError, match="99"):
         department_rates(v, departments(), CLASH)
+
+
+def test_rate_is_per_100000_with_the_exact_interval_scaled():
+    r = rate(10, 616176)
+    lo, hi = poisson_ci(10)
+    assert r == {"rate": 10 / 616176 * 1e5, "rate_low": lo / 616176 * 1e5, "rate_high": hi / 616176 * 1e5}
+    assert rate(3, 2_000_000, per=1_000_000)["rate"] == pytest.approx(1.5)
+    assert rate(0, 1000)["rate"] == 0 and rate(0, 1000)["rate_high"] > 0  # zero deaths: still an upper limit
+
+
+def test_add_rate_applies_rate_to_every_row_under_any_prefix_and_population_column():
+    t = pd.DataFrame({"k": [0, 5], "pop": [1000, 200_000]})
+    out = add_rate(t, "k", prefix="per_100k", population_col="pop")
+    assert list(out.columns) == ["k", "pop", "per_100k", "per_100k_low", "per_100k_high"]
+    for row, (k, pop) in zip(out.itertuples(index=False), [(0, 1000), (5, 200_000)]):
+        assert (row.per_100k, row.per_100k_low, row.per_100k_high) == tuple(rate(k, pop).values())
+    assert "per_100k" not in t.columns  # the input is not modified
+
+
+def test_blank_treats_missing_and_whitespace_as_no_code():
+    assert blank(pd.Series(["05", "", "  ", None, np.nan])).tolist() == [False, True, True, True, True]
 
 
 def test_group_rate_pools_departments():

@@ -6,7 +6,7 @@ import pytest
 from analysis.errors import RawDataError
 from analysis.register.scope import Scope, select
 from analysis.stats.rates import department_rates, rate_ratios
-from analysis.stats.regression import add_poverty_band_ordinal, cluster_ids, event_sizes, event_table, fit_model, headline_estimates, leave_one_event_out, leave_one_event_out_table, leave_one_out_range, model_frame, negbin_glm, poisson_glm
+from analysis.stats.regression import add_poverty_band_ordinal, cluster_ids, event_sizes, event_table, fit_model, leave_one_event_out, loo_estimates, leave_one_event_out_table, leave_one_out_range, model_frame, negbin_glm, poisson_glm
 from tests.registers import as_register
 
 CLASH = Scope(contexts=("clash",), end="2023-03-31")
@@ -190,23 +190,9 @@ def test_poverty_band_ordinal_codes_the_published_band_texts_and_keeps_missing()
         add_poverty_band_ordinal(bad)
 
 
-def _estimates(v, d, scope=CLASH, top_code="01", model="poisson"):
-    return headline_estimates(v, d, scope, covars=departments(), covariates=["south"], model=model,
-                              population_col="pop_census_2017_persons", reference="rest", top_code=top_code)
-
-
-def test_headline_estimates_are_the_rate_ratio_share_and_model_ratio():
-    v = victims()  # 01: 7 deaths, 15 in all; south = 01 + 03 (11 deaths)
-    est = _estimates(v, departments())
-    rest_pop = sum(POP.values()) - POP["01"]
-    assert est["rr_top"] == pytest.approx((7 / POP["01"]) / (8 / rest_pop), rel=1e-12)
-    assert est["rr_top_low"] < est["rr_top"] < est["rr_top_high"]
-    assert est["share_top"] == pytest.approx(7 / 15)
-    south_pop, north_pop = POP["01"] + POP["03"], POP["02"] + POP["04"] + POP["05"]
-    assert est["model_rr_first"] == pytest.approx((11 / south_pop) / (4 / north_pop), rel=1e-8)
-    assert set(_estimates(v, departments(), top_code=None)) == {"model_rr_first"}
-    with pytest.raises(ValueError, match="model must be"):
-        _estimates(v, departments(), model="logit")
+def _estimates(v, d, scope=CLASH, top_code="01"):
+    return loo_estimates(v, d, scope, covars=departments(), covariates=["south"],
+                         population_col="pop_census_2017_persons", reference="rest", top_code=top_code, n_draws=99)
 
 
 def test_leave_one_event_out_table_labels_each_removal_with_its_size():
@@ -243,7 +229,9 @@ from scipy import stats  # noqa: E402
 from statsmodels.discrete.discrete_model import NegativeBinomial  # noqa: E402
 
 from analysis.stats import clustered as C  # noqa: E402
+from analysis.report.text import monte_carlo_note  # noqa: E402
 from analysis.stats import regression as R  # noqa: E402
+from analysis.tasks.regional import event_labels  # noqa: E402
 
 
 def _design(v=None):
@@ -271,11 +259,13 @@ def test_cluster_aware_wild_bootstrap_uses_n_wild_draws_beyond_exact_enumeration
     r = [m for m in R.cluster_aware(d, n_draws=999, n_wild=2_000, interval=False) if m.method == "wild_cluster"][0]
     assert "2,000 draws" in r.label and r.details["exact"] is False
     assert r.p_value == C.wild_cluster_p(d, 0.0, n_draws=2_000)[0]
-    note = R.monte_carlo_note(r, n_wild=2_000, n_draws=999)
+    assert R.resampling_draws(r, n_wild=2_000, n_draws=999) == 2_000
+    note = monte_carlo_note(r.p_value, R.resampling_draws(r, n_wild=2_000, n_draws=999))
     assert f"{np.sqrt(r.p_value * (1 - r.p_value) / 2_000):.4f}" in note and "2,000 draws" in note
     exact = [m for m in R.cluster_aware(_design()[0], n_draws=9, n_wild=9, interval=False)
              if m.method == "sign_flip"][0]
-    assert R.monte_carlo_note(exact, n_wild=9, n_draws=9) == ""
+    assert R.resampling_draws(exact, n_wild=9, n_draws=9) is None
+    assert monte_carlo_note(exact.p_value, None) == ""
 
 
 def test_quasi_poisson_negbin_and_cluster_t_agree_with_statsmodels():
@@ -358,7 +348,7 @@ def test_post_treatment_context_splits_deaths_at_the_measurement_date():
 
 
 def test_event_labels_and_the_labelled_leave_one_out_table():
-    labels = R.event_labels(pd.DataFrame({"event_id": ["E10", "E20"], "label": ["Big clash", "Airport"]}))
+    labels = event_labels(pd.DataFrame({"event_id": ["E10", "E20"], "label": ["Big clash", "Airport"]}))
     assert labels == {"E10": "Big clash", "E20": "Airport"}
     v = victims()
     sizes = event_sizes(department_rates(v, departments(), CLASH).persons)
@@ -371,6 +361,10 @@ def test_loo_estimates_track_the_covariate_with_its_sign_flip_p():
     v = victims()
     est = R.loo_estimates(v, departments(), CLASH, covars=departments(), covariates=["south"],
                           population_col="pop_census_2017_persons", reference="rest", top_code="01")
+    rest_pop = sum(POP.values()) - POP["01"]  # 01: 7 deaths, 15 in all
+    assert est["rr_top"] == pytest.approx((7 / POP["01"]) / (8 / rest_pop), rel=1e-12)
+    assert est["rr_top_low"] < est["rr_top"] < est["rr_top_high"]
+    assert set(_estimates(v, departments(), top_code=None)) == {"model_rr_first", "sign_flip_p"}
     d, _ = _design()
     assert est["model_rr_first"] == pytest.approx(C.poisson_model(d).estimate)
     assert est["sign_flip_p"] == C.sign_flip_p(d, 0.0)[0]

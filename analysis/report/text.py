@@ -65,3 +65,12 @@ def sig(x, digits: int = 3, thousands: bool = True) -> str:
     if rounded != 0 and math.floor(math.log10(abs(rounded))) > math.floor(math.log10(abs(x))):
         decimals = max(0, decimals - 1)  # 9.996 → '10.0', not '10.00'
     return num(rounded, decimals, thousands)
+
+
+def monte_carlo_note(p_value, n_draws: int | None) -> str:
+    """'' for an exact p-value (n_draws None); otherwise ' (Monte Carlo standard error 0.0007 over 99,999 draws)',
+    so that a reader sees how many digits of a resampled p-value are stable."""
+    if n_draws is None:
+        return ""
+    se = float(math.sqrt(p_value * (1 - p_value) / n_draws))
+    return f" (Monte Carlo standard error {se:.4f} over {n_draws:,} draws)"

@@ -37,7 +37,7 @@ class DepartmentRates:
     @property
     def unknown_department(self) -> pd.DataFrame:
         """Counted persons whose department is unknown (in the national total, in no department's rate)."""
-        return self.persons.loc[_blank(self.persons["ubigeo_dep"])]
+        return self.persons.loc[blank(self.persons["ubigeo_dep"])]
 
     @property
     def n_unknown_department(self) -> int:
@@ -54,7 +54,8 @@ class DepartmentRates:
                 "n_selected": len(sel.count)}
 
 
-def _blank(s: pd.Series) -> pd.Series:
+def blank(s: pd.Series) -> pd.Series:
+    """True where a code (department, event) is missing or blank."""
     return s.isna() | (s.astype("string").str.strip() == "")
 
 
@@ -82,25 +83,34 @@ def department_rates(victims: pd.DataFrame, departments: pd.DataFrame, scope: Sc
     })
     for col, persons in (("deaths", sel.count), ("deaths_certain", sel.certain), ("deaths_possible", sel.possible)):
         table[col] = table["ubigeo_dep"].map(_per_department(persons, table["ubigeo_dep"])).fillna(0).astype("int64")
-    table = _add_rate(table, "deaths", alpha)
+    table = add_rate(table, "deaths", alpha)
     table = table.sort_values("ubigeo_dep", kind="stable").reset_index(drop=True)
     return DepartmentRates(table, sel, len(victims))
 
 
 def _per_department(persons: pd.DataFrame, codes: pd.Series) -> pd.Series:
-    known = persons.loc[~_blank(persons["ubigeo_dep"]), "ubigeo_dep"].astype(str)
+    known = persons.loc[~blank(persons["ubigeo_dep"]), "ubigeo_dep"].astype(str)
     stray = sorted(set(known) - set(codes))
     if stray:
         raise ValueError(f"victims carry department codes absent from the departments table: {stray}")
     return known.value_counts()
 
 
-def _add_rate(table: pd.DataFrame, count_col: str, alpha: float, per: int = PER, prefix: str = "rate") -> pd.DataFrame:
+def rate(k: int, population: float, alpha: float = 0.05, per: int = PER) -> dict:
+    """Rate per `per` (100,000) inhabitants of `k` deaths with the exact (Garwood) Poisson interval: the one
+    implementation of the rate; add_rate applies it to every row of a table."""
+    lo, hi = poisson_ci(int(k), alpha)
+    return {"rate": k / population * per, "rate_low": lo / population * per, "rate_high": hi / population * per}
+
+
+def add_rate(table: pd.DataFrame, count_col: str = "deaths", alpha: float = 0.05, per: int = PER,
+             prefix: str = "rate", population_col: str = "population") -> pd.DataFrame:
+    """`table` plus the columns <prefix>, <prefix>_low, <prefix>_high: `rate` of each row's `count_col` over its
+    `population_col`."""
     out = table.copy()
-    ci = [poisson_ci(int(k), alpha) for k in out[count_col]]
-    out[prefix] = out[count_col] / out["population"] * per
-    out[f"{prefix}_low"] = [lo / p * per for (lo, _), p in zip(ci, out["population"])]
-    out[f"{prefix}_high"] = [hi / p * per for (_, hi), p in zip(ci, out["population"])]
+    rows = [rate(k, p, alpha, per) for k, p in zip(out[count_col], out[population_col])]
+    for col in ("rate", "rate_low", "rate_high"):
+        out[prefix + col.removeprefix("rate")] = [r[col] for r in rows]
     return out
 
 
@@ -188,9 +198,7 @@ def group_rate(table: pd.DataFrame, codes, alpha: float = 0.05) -> dict:
     """Pooled deaths, population and rate per 100,000 (exact interval) of a set of departments."""
     sub = table[table["ubigeo_dep"].isin(list(codes))]
     k, pop = int(sub["deaths"].sum()), float(sub["population"].sum())
-    lo, hi = poisson_ci(k, alpha)
-    return {"deaths": k, "population": int(pop), "rate": k / pop * PER, "rate_low": lo / pop * PER,
-            "rate_high": hi / pop * PER}
+    return {"deaths": k, "population": int(pop), **rate(k, pop, alpha)}
 
 
 def rank_departments(df: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -5,7 +5,6 @@ seventeen in Juliaca (9 Jan 2023). A Poisson model treats every person as an ind
 errors are too small. Two remedies are offered: the negative binomial (extra-Poisson variance between
 departments) and standard errors clustered by lethal event (persons killed in the same event move together).
 """
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from analysis.errors import RawDataError, data_row
 from analysis.stats import clustered as C
 from analysis.stats.exact import poisson_ci
 from analysis.register.scope import Scope, select
-from analysis.stats.rates import _blank, department_rates, rate_ratios
+from analysis.stats.rates import blank, department_rates, rate, rate_ratios
 
 PER_MILLION = 1_000_000
 # Published 2022 monetary-poverty bands (departments.csv, pov2022_band_pct) in increasing order of poverty.
@@ -102,7 +101,7 @@ def poisson_glm(data: pd.DataFrame, covariates, *, count: str = "deaths", exposu
 def cluster_ids(persons: pd.DataFrame, cluster: str = "event_id") -> pd.Series:
     """Lethal-event id of each person; a death linked to no event is its own cluster (`solo:<victim_id>`)."""
     solo = "solo:" + persons["victim_id"].astype(str)
-    return persons[cluster].astype("string").where(~_blank(persons[cluster]), solo).astype(str)
+    return persons[cluster].astype("string").where(~blank(persons[cluster]), solo).astype(str)
 
 
 def event_clustered_cov(data: pd.DataFrame, covariates, mu, persons: pd.DataFrame, *, count: str = "deaths",
@@ -175,12 +174,12 @@ def event_table(persons: pd.DataFrame, table: pd.DataFrame, alpha: float = 0.05)
     events_linked: distinct event ids; persons_unlinked: deaths tied to no event id, each counted as one event
     (so `events` is an upper bound when some unlinked deaths belong to the same, unrecorded, event).
     """
-    known = persons[~_blank(persons["ubigeo_dep"])]
-    linked = known[~_blank(known["event_id"])]
+    known = persons[~blank(persons["ubigeo_dep"])]
+    linked = known[~blank(known["event_id"])]
     out = table[["ubigeo_dep", "department", "population", "deaths"]].copy()
     out["events_linked"] = out["ubigeo_dep"].map(linked.groupby("ubigeo_dep")["event_id"].nunique()).fillna(0)
     out["persons_unlinked"] = out["ubigeo_dep"].map(
-        known[_blank(known["event_id"])].groupby("ubigeo_dep").size()).fillna(0)
+        known[blank(known["event_id"])].groupby("ubigeo_dep").size()).fillna(0)
     out["largest_event_deaths"] = out["ubigeo_dep"].map(
         linked.groupby(["ubigeo_dep", "event_id"]).size().groupby(level=0).max()).fillna(0)
     for c in ("events_linked", "persons_unlinked", "largest_event_deaths"):
@@ -195,7 +194,7 @@ def event_table(persons: pd.DataFrame, table: pd.DataFrame, alpha: float = 0.05)
 
 def event_sizes(persons: pd.DataFrame) -> pd.DataFrame:
     """Persons counted per lethal event id (largest first, then by id)."""
-    linked = persons[~_blank(persons["event_id"])]
+    linked = persons[~blank(persons["event_id"])]
     out = (linked.groupby("event_id")
            .agg(deaths=("victim_id", "size"), departments=("department", lambda s: " ; ".join(sorted(set(s.dropna())))),
                 first_death=("date_death_min", "min"))
@@ -214,7 +213,7 @@ def leave_one_event_out(victims: pd.DataFrame, departments: pd.DataFrame, scope:
     """
     counted = select(victims, scope).count
     if events is None:
-        events = sorted(set(counted.loc[~_blank(counted["event_id"]), "event_id"]))
+        events = sorted(set(counted.loc[~blank(counted["event_id"]), "event_id"]))
     rows = [{"removed": "none", "n_removed": 0, **_as_dict(fn(victims, departments, scope))}]
     for e in events:
         reduced = scope.with_(exclude_events=(*scope.exclude_events, e))
@@ -257,25 +256,6 @@ def _top_ratio(r, reference, top_code) -> dict:
     row = rate_ratios(r.table, reference).set_index("ubigeo_dep").loc[top_code]
     return {"rr_top": row["rr"], "rr_top_low": row["rr_low"], "rr_top_high": row["rr_high"],
             "share_top": row["deaths"] / max(len(r.persons), 1)}
-
-
-def headline_estimates(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, *, covars: pd.DataFrame,
-                       covariates, model: str, population_col: str, reference: str, top_code: str | None) -> dict:
-    """The estimates notebook 03 tracks when one lethal event is left out (`fn` of leave_one_event_out).
-
-    rr_top, rr_top_low, rr_top_high: rate ratio of department `top_code` against `reference` (exact interval);
-    share_top: that department's share of all counted deaths (unknown department included in the total);
-    model_rr_first: rate ratio of the first covariate in the `model` count model. The rates come from `departments`,
-    the model covariates from `covars` (departments with derived columns such as pov2022_band_ordinal).
-    With top_code None only model_rr_first is returned.
-    """
-    r = department_rates(victims, departments, scope, population_col=population_col)
-    out = _top_ratio(r, reference, top_code)
-    with warnings.catch_warnings():  # refits on reduced data may warn; the full-data fit reports its warnings
-        warnings.simplefilter("ignore")
-        fit = fit_model(model, model_frame(r.table, covars, covariates), covariates)
-    out["model_rr_first"] = fit.coefficients.set_index("term").loc[list(covariates)[0], "rr"]
-    return out
 
 
 def leave_one_event_out_table(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope,
@@ -376,7 +356,7 @@ def band_table(persons: pd.DataFrame, departments: pd.DataFrame, column: str, *,
         raise ValueError(f"covariate {column!r} missing for: {names}")
     band = deps.set_index(deps["ubigeo_dep"].astype(str))["_value"]
     pop = pd.to_numeric(deps.set_index(deps["ubigeo_dep"].astype(str))[population_col])
-    known = persons.loc[~_blank(persons["ubigeo_dep"])]
+    known = persons.loc[~blank(persons["ubigeo_dep"])]
     ev = C.lethal_events(persons)
     ev = ev[ev["ubigeo_dep"].notna()]
     rows = []
@@ -385,11 +365,11 @@ def band_table(persons: pd.DataFrame, departments: pd.DataFrame, column: str, *,
         k = int(known["ubigeo_dep"].astype(str).isin(codes).sum())
         e = int(ev["ubigeo_dep"].astype(str).isin(codes).sum())
         p = float(pop[codes].sum())
-        (klo, khi), (elo, ehi) = poisson_ci(k, alpha), poisson_ci(e, alpha)
+        ev_rate = rate(e, p, alpha, PER_MILLION)
         rows.append({"value": value, "band": (labels or {}).get(value, f"{value:g}"), "departments": len(codes),
-                     "population": int(p), "deaths": k, "rate": k / p * 1e5, "rate_low": klo / p * 1e5,
-                     "rate_high": khi / p * 1e5, "events": e, "events_per_million": e / p * PER_MILLION,
-                     "events_low": elo / p * PER_MILLION, "events_high": ehi / p * PER_MILLION})
+                     "population": int(p), "deaths": k, **rate(k, p, alpha), "events": e,
+                     "events_per_million": ev_rate["rate"], "events_low": ev_rate["rate_low"],
+                     "events_high": ev_rate["rate_high"]})
     out = pd.DataFrame(rows)
     out["population_share"] = out["population"] / out["population"].sum()
     out["death_share"] = out["deaths"] / max(out["deaths"].sum(), 1)
@@ -404,7 +384,7 @@ def post_treatment_context(persons: pd.DataFrame, departments: pd.DataFrame, col
     deps = departments[["ubigeo_dep", "department", column]].copy()
     deps["ubigeo_dep"] = deps["ubigeo_dep"].astype(str)
     deps[column] = pd.to_numeric(deps[column], errors="coerce")
-    known = persons.loc[~_blank(persons["ubigeo_dep"])].copy()
+    known = persons.loc[~blank(persons["ubigeo_dep"])].copy()
     lo = known["date_death_min"].astype("string").fillna("")
     hi = known["date_death_max"].astype("string").fillna("")
     before = (hi != "") & (hi < date)
@@ -422,11 +402,6 @@ def post_treatment_context(persons: pd.DataFrame, departments: pd.DataFrame, col
     out["deaths"] = out["deaths_before"] + out["deaths_after"] + out["deaths_straddling"]
     out = out.rename(columns={column: "value"})
     return out.sort_values(["deaths", "value", "ubigeo_dep"], ascending=[False, False, True]).reset_index(drop=True)
-
-
-def event_labels(events: pd.DataFrame) -> dict:
-    """event_id -> its words (events.csv `label`), for tables and figures that must not show bare codes."""
-    return dict(zip(events["event_id"].astype(str), events["label"].astype(str)))
 
 
 def loo_estimates(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, *, covars: pd.DataFrame,
@@ -447,11 +422,9 @@ def loo_estimates(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope
     return out
 
 
-def monte_carlo_note(result, *, n_wild: int, n_draws: int) -> str:
-    """'' for an exact (enumerated or analytic) p-value; otherwise ' (Monte Carlo standard error 0.0007, N draws)',
-    so that a reader sees how many digits of a resampled p-value are stable."""
+def resampling_draws(result, *, n_wild: int, n_draws: int) -> int | None:
+    """Random draws behind a method's p-value (cluster_aware): None when it is exact (enumerated or analytic),
+    else n_wild for the wild cluster bootstrap and n_draws for the other resampling tests."""
     if result.details.get("exact", True):
-        return ""
-    n = n_wild if result.method == "wild_cluster" else n_draws
-    se = float(np.sqrt(result.p_value * (1 - result.p_value) / n))
-    return f" (Monte Carlo standard error {se:.4f} over {n:,} draws)"
+        return None
+    return n_wild if result.method == "wild_cluster" else n_draws
