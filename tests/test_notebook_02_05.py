@@ -1,17 +1,13 @@
-"""Notebooks 02 (descriptive) and 05 (force used) run end to end via papermill and record their numbers.
+"""Notebook 02 (descriptive) runs end to end via papermill and records its numbers (notebook 05: test_task_force.py).
 
 Real-data runs skip (with the reason) only while data/processed/victims.csv is absent; a synthetic register
 always exercises the notebooks so a broken cell is caught before the real tables exist.
 """
 import json
-import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize, stats
-from scipy.stats.contingency import odds_ratio
 
 from analysis import paths
 from analysis.stats import descriptive as D
@@ -20,41 +16,14 @@ from tests.test_stats_descriptive import synthetic_victims
 papermill = pytest.importorskip("papermill")
 
 NB02 = paths.NOTEBOOKS / "02-descriptive.ipynb"
-NB05 = paths.NOTEBOOKS / "05-force-used.ipynb"
 REAL = paths.PROCESSED / "victims.csv"
 PARAMS02 = [{}, {"cutoff_date": "2023-02-28", "contexts": ["clash"]}]
-# notebook 05 reads notebook 04's classification table; None = the published one (outputs/tables)
-PUBLISHED_CLASSIFICATION = paths.OUTPUTS / "tables" / "ethnic_classification.csv"
-PARAMS05 = [({}, None), ({"cutoff_date": "2023-02-28", "contexts": ["clash", "blockade"], "lima": ["15", "07"]},
-                         ["03", "05", "21"])]
-# MINSA snapshot columns of departments.csv and the window each covers (typed here, independently of the package)
-MINSA = {"wave1": ("minsa_hospitalized_2022-12-19", "minsa_discharged_cum_2022-12-19", "2022-12-07", "2022-12-19"),
-         "wave2": ("minsa_hospitalized_2023-01-20_since_0104", "minsa_discharged_cum_2023-01-20_since_0104",
-                   "2023-01-04", "2023-01-20")}
 
 
-def write_classification(out: Path, majority) -> Path:
-    """A classification table as notebook 04 writes it: `majority` codes 'majority', the rest 'not_majority'."""
-    deps = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
-    t = deps[["ubigeo_dep", "department"]].assign(
-        status=np.where(deps["ubigeo_dep"].isin(majority), "majority", "not_majority"))
-    path = out / "tables" / "ethnic_classification.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    t.to_csv(path, index=False)
-    return path
-
-
-def run(nb: Path, tmp: Path, processed: Path, params: dict, majority=None) -> dict:
-    """Execute `nb` into tmp/out. For notebook 05, `majority` (codes) is written as notebook 04's classification
-    table in tmp/out/tables; None copies the published one."""
+def run(nb: Path, tmp: Path, processed: Path, params: dict) -> dict:
+    """Execute `nb` into tmp/out."""
     out = tmp / "out"
     tmp.mkdir(parents=True, exist_ok=True)
-    if nb == NB05:
-        if majority is None:
-            (out / "tables").mkdir(parents=True, exist_ok=True)
-            (out / "tables" / "ethnic_classification.csv").write_bytes(PUBLISHED_CLASSIFICATION.read_bytes())
-        else:
-            write_classification(out, majority)
     papermill.execute_notebook(str(nb), str(tmp / nb.name), kernel_name="python3", cwd=str(paths.NOTEBOOKS),
                                parameters={**params, "processed_dir": str(processed), "outputs_dir": str(out)},
                                progress_bar=False)
@@ -145,137 +114,6 @@ def check_02_figure_data(nums: dict, one_day: pd.DataFrame, figures: Path):
     assert len(geo) == 25 and (geo["deaths"] > 0).sum() == value["departments_with_deaths"]
 
 
-UPPER, SITES = ["head", "neck", "thorax"], ["head", "neck", "thorax", "abdomen", "back", "limbs", "multiple"]
-
-
-def comparison_tables(v: pd.DataFrame, params: dict, majority) -> dict:
-    """Each comparison's 2×2 table [[in & yes, in & no], [rest & yes, rest & no]], from the CSV with pandas."""
-    dep, force = v["ubigeo_dep"], v["force"]
-    lima = params.get("lima", ["15"])
-    groups = {"indigenous": (dep.isin(majority), (dep != "") & ~dep.isin(majority)),
-              "lima": (dep.isin(lima), (dep != "") & ~dep.isin(lima)),
-              "army": (force.isin(["army", "both"]), force.isin(["police"]))}
-    known_cause = ~v["cause"].isin(["unknown", "not_applicable"])
-    outcomes = {"upper_body": (v["wound"].isin(SITES), v["wound"].isin(UPPER)),
-                "firearm": (known_cause, v["cause"] == "firearm_projectile")}
-    out = {}
-    for g, o in (("indigenous", "upper_body"), ("lima", "upper_body"), ("army", "upper_body"), ("army", "firearm")):
-        (gin, grest), (known, yes) = groups[g], outcomes[o]
-        out[f"{g}.{o}"] = [[int((gin & known & yes).sum()), int((gin & known & ~yes).sum())],
-                           [int((grest & known & yes).sum()), int((grest & known & ~yes).sum())]]
-    return out
-
-
-def lethality_table(victims_csv: Path, departments_csv: Path, contexts, majority) -> list:
-    """Both waves pooled, certain deaths: [[deaths, attended] majority-Indigenous, [deaths, attended] rest]; a
-    department is in a wave only when MINSA lists it (hospitalised + discharged > 0)."""
-    v = pd.read_csv(victims_csv, dtype=str, keep_default_na=False)
-    d = pd.read_csv(departments_csv, dtype=str, keep_default_na=False)
-    table = [[0, 0], [0, 0]]
-    for hosp, disc, start, end in MINSA.values():
-        attended = d.set_index("ubigeo_dep")[[hosp, disc]].astype(int).sum(axis=1)
-        listed = attended[attended > 0]
-        lo, hi = v["date_death_min"], v["date_death_max"]
-        dead = v[v["context"].isin(contexts) & (lo != "") & (hi != "") & (lo >= start) & (hi <= end)]
-        deaths = dead["ubigeo_dep"].value_counts()
-        for code, att in listed.items():
-            row = 0 if code in majority else 1
-            table[row][0] += int(deaths.get(code, 0))
-            table[row][1] += int(att)
-    return table
-
-
-def fisher_power(n1: int, n2: int, p1: float, p2: float, alpha: float = 0.05) -> float:
-    """Power of Fisher's two-sided test, enumerating every outcome (scipy only)."""
-    w1, w2 = stats.binom.pmf(range(n1 + 1), n1, p1), stats.binom.pmf(range(n2 + 1), n2, p2)
-    return sum(w1[i] * w2[j] for i in range(n1 + 1) for j in range(n2 + 1)
-               if stats.fisher_exact([[i, n1 - i], [j, n2 - j]]).pvalue <= alpha)
-
-
-def check_mdd(mdd: float, table, power: float = 0.8):
-    """The recorded minimum detectable difference is reached (both orientations) and 10 % less is not."""
-    (a, b), (c, d) = table
-    n1, n2 = a + b, c + d
-    phi = 2 * math.asin(math.sqrt((a + c) / (n1 + n2)))
-    pair = lambda h: (math.sin((phi + h / 2) / 2) ** 2, math.sin((phi - h / 2) / 2) ** 2)  # noqa: E731
-    h = optimize.brentq(lambda h: pair(h)[0] - pair(h)[1] - mdd, 1e-9, 2 * min(phi, math.pi - phi))
-    power_at = lambda h: min(fisher_power(n1, n2, *pair(h)), fisher_power(n1, n2, *pair(h)[::-1]))  # noqa: E731
-    assert power_at(h) >= power - 1e-9
-    assert power_at(0.9 * h) < power
-
-
-def check_05(nums: dict, processed: Path, params: dict, out: Path, majority, independent: bool = True):
-    victims_csv = processed / "victims.csv"
-    v, possible = in_scope(victims_csv, params, ["clash"])
-    contexts = params.get("contexts", ["clash"])
-    assert all(k.startswith("force.") for k in nums)
-    assert nums["force.persons"]["value"] == len(v)
-    assert nums["force.persons_possible"]["value"] == len(possible)
-    known = v[v["wound"].isin(SITES)]
-    assert nums["force.upper_body.n"]["value"] == len(known)
-    assert nums["force.upper_body.k"]["value"] == int(known["wound"].isin(UPPER).sum())
-    spec = nums["force.persons"]["spec"]
-    assert spec["majority_indigenous"] == sorted(majority) and "force.departments_with_injured_totals" not in nums
-    # group comparisons: too small (a group under 5) → no test recorded; otherwise scipy's exact figures
-    for key, table in comparison_tables(v, params, majority).items():
-        k = f"force.compare.{key}"
-        (a, b), (c, d) = table
-        assert (nums[f"{k}.in.k"]["value"], nums[f"{k}.in.n"]["value"]) == (a, a + b)
-        assert (nums[f"{k}.out.k"]["value"], nums[f"{k}.out.n"]["value"]) == (c, c + d)
-        small = min(a + b, c + d) < 5
-        assert nums[f"{k}.too_small"]["value"] == int(small)
-        if small:
-            assert not any(f"{k}.{x}" in nums for x in ("p_value", "odds_ratio", "mdd"))
-            continue
-        assert nums[f"{k}.p_value"]["p_value"] == pytest.approx(stats.fisher_exact(table).pvalue, rel=1e-8)
-        res = odds_ratio(table, kind="conditional")
-        ci = res.confidence_interval(0.95)
-        got = nums[f"{k}.odds_ratio"]
-        for g, e in zip(got["interval"], (float(ci.low), float(ci.high))):  # ∞ is stored as null
-            assert (g is None and math.isinf(e)) or g == pytest.approx(e, rel=1e-6)
-        if math.isfinite(res.statistic):
-            assert got["value"] == pytest.approx(float(res.statistic), rel=1e-6)
-        if independent and key == "indigenous.upper_body":
-            check_mdd(nums[f"{k}.mdd"]["value"], table)
-    # the injured: pooled lethality ratio of majority-Indigenous departments against the rest
-    lt = lethality_table(victims_csv, processed / "departments.csv", contexts, majority)
-    (d1, i1), (d2, i2) = lt
-    assert (nums["force.lethality.in_group.deaths"]["value"], nums["force.lethality.in_group.attended"]["value"]) \
-        == (d1, i1)
-    assert (nums["force.lethality.rest_group.deaths"]["value"], nums["force.lethality.rest_group.attended"]["value"]) \
-        == (d2, i2)
-    if d2 and i1:
-        ratio = nums["force.lethality.ratio"]
-        assert ratio["value"] == pytest.approx((d1 / i1) / (d2 / i2), rel=1e-8)
-        assert ratio["p_value"] == pytest.approx(stats.fisher_exact(lt).pvalue, rel=1e-8)
-        ci = odds_ratio(lt, kind="conditional").confidence_interval(0.95)
-        assert ratio["interval"] == pytest.approx([float(ci.low), float(ci.high)], rel=1e-6)
-    if i1:
-        # the group's index interval: Clopper–Pearson on d/(d+i) from statsmodels, mapped by p/(1-p)
-        from statsmodels.stats.proportion import proportion_confint
-        lo, hi = proportion_confint(d1, d1 + i1, alpha=0.05, method="beta")
-        assert nums["force.lethality.in_group.index"]["interval"] == pytest.approx([lo / (1 - lo), hi / (1 - hi)],
-                                                                                    rel=1e-8, abs=1e-12)
-    # no multiple-systems estimation: sources per person and the official counts
-    ident = v[v["identified"] == "True"]
-    assert nums["force.mse.median_sources"]["value"] == pytest.approx(ident["n_sources"].astype(int).median())
-    assert nums["force.mse.single_source"]["value"] == int((ident["n_sources"].astype(int) == 1).sum())
-    recon = pd.read_csv(processed / "reconciliation_identity.csv", dtype=str, keep_default_na=False)
-    cutoff = params.get("cutoff_date", "2023-03-31")
-    off = recon[(recon["level"] == "national") & (recon["official"] == "True") & recon["category"].isin(contexts)
-                & (recon["as_of"] <= cutoff)]
-    for cat, rows in off.groupby("category"):
-        last = rows.sort_values(["as_of", "count_id"]).iloc[-1]
-        assert nums[f"force.mse.official.{cat}.count"]["value"] == int(last["count"])
-        assert nums[f"force.mse.official.{cat}.register"]["value"] == int(last["total_certain"])
-    assert not [k for k in nums if k.startswith("force.mse.official.") and k.split(".")[3] not in set(off["category"])]
-    for name in ("force_shares_with_intervals", "force_group_comparisons", "force_injured_by_department"):
-        assert all((out / "figures" / f"{name}.{ext}").exists() for ext in ("png", "svg", "csv"))
-    for name in ("force_group_comparisons", "force_lethality_by_department", "force_lethality_groups",
-                 "force_injured_attended_rates"):
-        assert (out / "tables" / f"{name}.csv").exists()
-
-
 @pytest.fixture(scope="module")
 def synthetic_processed(tmp_path_factory):
     d = tmp_path_factory.mktemp("processed")
@@ -308,23 +146,6 @@ def test_02_synthetic_runs_and_is_deterministic(tmp_path, synthetic_processed):
         assert (tmp_path / "a" / "out" / rel).read_bytes() == (tmp_path / "b" / "out" / rel).read_bytes(), rel
 
 
-MAJ5 = ["03", "05", "08", "09", "21"]
-
-
-def test_05_synthetic_runs(tmp_path, synthetic_processed):
-    nums = run(NB05, tmp_path, synthetic_processed, {}, majority=MAJ5)
-    check_05(nums, synthetic_processed, {}, tmp_path / "out", MAJ5, independent=False)
-    assert nums["force.mse.official.clash.count"]["value"] == 12  # the latest official row, not the later unofficial
-
-
-def test_05_stops_without_notebook_04s_classification(tmp_path, synthetic_processed):
-    with pytest.raises(papermill.PapermillExecutionError, match="run 04-ethnic-disparity first"):
-        papermill.execute_notebook(str(NB05), str(tmp_path / "nb.ipynb"), kernel_name="python3",
-                                   cwd=str(paths.NOTEBOOKS), progress_bar=False,
-                                   parameters={"processed_dir": str(synthetic_processed),
-                                               "outputs_dir": str(tmp_path / "empty")})
-
-
 needs_real = pytest.mark.skipif(not REAL.exists(), reason="data/processed/victims.csv not built yet (run the register step)")
 
 
@@ -332,14 +153,3 @@ needs_real = pytest.mark.skipif(not REAL.exists(), reason="data/processed/victim
 @pytest.mark.parametrize("params", PARAMS02)
 def test_02_real(tmp_path, params):
     check_02(run(NB02, tmp_path, paths.PROCESSED, params), REAL, params, tmp_path / "out")
-
-
-@needs_real
-@pytest.mark.skipif(not PUBLISHED_CLASSIFICATION.exists(), reason="notebook 04's classification not published yet")
-@pytest.mark.parametrize("params,majority", PARAMS05)
-def test_05_real(tmp_path, params, majority):
-    nums = run(NB05, tmp_path, paths.PROCESSED, params, majority)
-    if majority is None:
-        t = pd.read_csv(PUBLISHED_CLASSIFICATION, dtype=str, keep_default_na=False)
-        majority = sorted(t.loc[t["status"] == "majority", "ubigeo_dep"])
-    check_05(nums, paths.PROCESSED, params, tmp_path / "out", majority)

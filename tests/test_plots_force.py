@@ -9,7 +9,7 @@ from analysis.stats import descriptive as D
 from analysis.stats import force as F
 from analysis.stats import force_compare as C
 from analysis.stats import injured as I
-from tests.test_stats_descriptive import synthetic_victims
+from tests.registers import synthetic_victims
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_group_comparisons_rejects_unpaired_rows(victims):
 
 
 def test_injured_by_department_unknown_not_zero():
-    deps = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
+    deps = pd.read_csv(paths.PROCESSED / "departments.csv", dtype=str, keep_default_na=False)
     victims = synthetic_victims(n=80, seed=11)
     rates = I.attended_rates(deps)
     by_dep = I.lethality_by_department(victims, deps)

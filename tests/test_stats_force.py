@@ -5,11 +5,14 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
+from analysis import paths
 from analysis.register.scope import Scope
 from analysis.stats import descriptive as D
 from analysis.stats import force as F
 from analysis.stats.exact import binom_ci
-from tests.test_stats_descriptive import synthetic_victims
+from analysis.stats import force_compare as C
+from tests.exact_reference import fisher_p
+from tests.registers import synthetic_victims
 
 
 @pytest.fixture
@@ -45,38 +48,26 @@ def test_site_share_denominator_is_known_sites(victims):
     assert "known wound site" in s.denominator
 
 
-def hypergeom_p(a, b, c, d):
-    """Two-sided Fisher p by enumerating every table with the same margins (probabilities <= observed)."""
-    r1, c1, n = a + b, a + c, a + b + c + d
-    def prob(x):
-        return math.comb(r1, x) * math.comb(n - r1, c1 - x) / math.comb(n, c1)
-    p_obs = prob(a)
-    xs = range(max(0, c1 - (n - r1)), min(r1, c1) + 1)
-    return sum(prob(x) for x in xs if prob(x) <= p_obs * (1 + 1e-7))
-
-
 @pytest.mark.parametrize("table", [(7, 1, 2, 6), (3, 5, 4, 4), (0, 4, 5, 1)])
 def test_fisher_matches_hand_enumeration(table):
     a, b, c, d = table
     group = pd.Series([True] * (a + b) + [False] * (c + d))
     outcome = pd.Series([True] * a + [False] * b + [True] * c + [False] * d)
-    res = F.compare_groups(group, outcome)
-    assert res.p_value == pytest.approx(hypergeom_p(a, b, c, d), rel=1e-9)
-    assert res.table.to_numpy().tolist() == [[a, b], [c, d]]
-    assert (res.in_share.k, res.in_share.n, res.out_share.k, res.out_share.n) == (a, a + b, c, c + d)
+    row = C.compare(group, outcome, min_group=1, exact=False)
+    assert row["p_value"] == pytest.approx(fisher_p(a, b, c, d), rel=1e-9)
+    assert (row["in_k"], row["in_n"], row["rest_k"], row["rest_n"]) == (a, a + b, c, c + d)
 
 
-def test_compare_groups_excludes_unknowns(victims):
+def test_groups_and_outcomes_leave_unknowns_out(victims):
     group = F.department_group(victims, ["05", "21"])
     outcome = F.known_outcome(victims, "wound", F.UPPER_BODY)
-    res = F.compare_groups(group, outcome, labels=("majority Indigenous", "rest"))
+    table, excluded = C.table_2x2(group, outcome)
     ok = victims["ubigeo_dep"].notna() & ~victims["wound"].isin(["unknown", "not_applicable"])
-    assert res.n_excluded == (~ok).sum()
+    assert excluded == (~ok).sum()
     sub = victims[ok]
     in_g = sub["ubigeo_dep"].isin(["05", "21"])
     upper = sub["wound"].isin(["head", "neck", "thorax"])
-    assert res.table.to_numpy().tolist() == [[(in_g & upper).sum(), (in_g & ~upper).sum()],
-                                             [(~in_g & upper).sum(), (~in_g & ~upper).sum()]]
+    assert table == [[(in_g & upper).sum(), (in_g & ~upper).sum()], [(~in_g & upper).sum(), (~in_g & ~upper).sum()]]
 
 
 def test_department_group_rejects_unknown_code(victims):
@@ -142,70 +133,18 @@ def test_injured_alternatives_real_strings():
     assert t.empty
 
 
-def test_minsa_treated_reads_raw_departments():
-    from analysis import paths
-    deps = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
-    w1 = F.minsa_treated(deps, "wave1")
-    # MINSA's own totals on 19 Dec 2022 (departments NOTES.md): 61 hospitalized, 305 discharged
-    assert w1["minsa_hospitalized_2022-12-19"].sum() == 61 and w1["minsa_discharged_cum_2022-12-19"].sum() == 305
-    assert (w1["treated"] == w1.iloc[:, 2] + w1.iloc[:, 3]).all()
-    bad = deps.copy()
-    bad.loc[4, "minsa_hospitalized_2022-12-19"] = ""
-    with pytest.raises(ValueError, match="row 6, field 'minsa_hospitalized_2022-12-19'"):
-        F.minsa_treated(bad, "wave1")
-
-
-# ---- helpers moved out of notebook 05 ------------------------------------------------------------------
-def test_pct_rounds_and_says_undefined():
-    assert (F.pct(0.5), F.pct(2 / 3), F.pct(0.004), F.pct(float("nan"))) == ("50%", "67%", "0%", "undefined")
-
-
-def test_record_share_records_value_interval_and_denominator():
-    from analysis.report.numbers import Numbers
-    num = Numbers("t")
-    s = F.share(3, 8, "x", "persons with known x")
-    F.record_share(num, "a", s, "share of x")
-    lo, hi = proportion_confint(3, 8, method="beta")
-    assert num.entries["t.a.share"]["interval"] == pytest.approx([lo, hi])
-    assert num.entries["t.a.share"]["definition"] == "share of x; denominator: persons with known x"
-    assert (num.get("a.share"), num.get("a.k"), num.get("a.n")) == (0.375, 3, 8)
-    with pytest.raises(KeyError):
-        F.record_share(num, "a", s, "again")  # a share is recorded once
-
-
-def test_comparison_rows_and_sentence():
-    group = pd.Series([True] * 6 + [False] * 6 + [None])
-    outcome = pd.Series([True, True, True, True, False, False] + [True] + [False] * 5 + [True])
-    res = F.compare_groups(group, outcome, labels=("A", "B"), outcome_label="y")
-    rows = F.comparison_rows("compare.g.y", res)
-    assert [(r["group"], r["k"], r["n"]) for r in rows] == [("A", 4, 6), ("B", 1, 6)]
-    assert {r["excluded"] for r in rows} == {1} and rows[0]["p_value"] == res.p_value
-    assert F.comparison_sentence(res, "Y") == (
-        f"Y: 4 of 6 (67%) in A vs 1 of 6 (17%) in B; Fisher's exact p = {res.p_value:.2f} "
-        "(1 persons with unknown group or outcome left out).")
-
-
 def test_killed_between_and_minsa_lethality(victims):
-    from analysis import paths
     certain, possible = _bounds(victims, "2022-12-07", "2022-12-19")
     civ = victims["context"] == "clash"
     expected, expected_possible = int((certain & civ).sum()), int((possible & civ).sum())
     assert F.killed_between(victims, WINDOW, "2022-12-07", "2022-12-19") == (expected, expected_possible)
-    deps = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
-    ind = F.minsa_lethality(victims, deps, WINDOW, "raw")
+    deps = pd.read_csv(paths.PROCESSED / "departments.csv", dtype=str, keep_default_na=False)
+    ind = F.minsa_lethality(victims, deps, WINDOW, "register")
     assert list(ind) == ["wave1", "wave2"]
-    assert (ind["wave1"].numerator, ind["wave1"].denominator) == (expected, 61 + 305)  # MINSA 19 Dec totals
+    # MINSA's own totals on 19 Dec 2022 (departments NOTES.md): 61 hospitalized + 305 discharged
+    assert (ind["wave1"].numerator, ind["wave1"].denominator) == (expected, 61 + 305)
     assert ind["wave1"].numerator_possible == expected_possible
     assert ind["wave1"].value == pytest.approx(expected / 366) and ind["wave1"].window == "2022-12-07 to 2022-12-19"
-
-
-def test_lethality_text():
-    ok = F.lethality_index(5, 40, source="s", window="w").__dict__
-    assert F.lethality_text(ok) == "0.12 (5 killed / 40 attended, w)"
-    bounded = {**ok, "numerator_possible": 7}
-    assert F.lethality_text(bounded) == "0.12 (5 killed / 40 attended, w; up to 7 killed possibly in the window)"
-    missing = F.lethality_index(5, None, source="s", window="w").__dict__
-    assert F.lethality_text(missing) == "not computed (no injured count for this scope and window: not computed)"
 
 
 def test_event_lethality_ranges_over_printed_figures(victims):
@@ -226,44 +165,8 @@ def test_event_lethality_ranges_over_printed_figures(victims):
     assert F.event_lethality(victims, None).empty
 
 
-# ---------------------------------------------------------------- values read from notebook 04, MSE helpers
-def _classification(tmp_path, rows):
-    path = tmp_path / "ethnic_classification.csv"
-    pd.DataFrame(rows, columns=["ubigeo_dep", "department", "share", "status"]).to_csv(path, index=False)
-    return path
-
-
-def test_read_majority_reads_notebook_04s_table(tmp_path):
-    path = _classification(tmp_path, [["21", "Puno", "90.8", "majority"], ["03", "Apurímac", "", "majority"],
-                                      ["15", "Lima", "17.2", "not_majority"], ["02", "Áncash", "", "unknown"]])
-    t = F.read_majority(path)
-    assert list(t["ubigeo_dep"]) == ["03", "21"] and list(t["department"]) == ["Apurímac", "Puno"]
-
-
-def test_read_majority_missing_file_says_what_to_do(tmp_path):
-    with pytest.raises(FileNotFoundError, match="run 04-ethnic-disparity first"):
-        F.read_majority(tmp_path / "nope.csv")
-
-
-@pytest.mark.parametrize("rows,match", [
-    ([["21", "Puno", "", "majoritary"]], r"row 2.*status.*majoritary"),
-    ([["99", "Atlantis", "", "majority"]], r"row 2.*ubigeo_dep.*'99'"),
-    ([["21", "Puno", "", "majority"], ["21", "Puno", "", "majority"]], r"row 3.*classified twice"),
-])
-def test_read_majority_rejects_bad_rows(tmp_path, rows, match):
-    with pytest.raises(ValueError, match=match):
-        F.read_majority(_classification(tmp_path, rows))
-
-
-def test_read_majority_rejects_missing_column(tmp_path):
-    path = tmp_path / "c.csv"
-    pd.DataFrame({"ubigeo_dep": ["21"], "department": ["Puno"]}).to_csv(path, index=False)
-    with pytest.raises(ValueError, match="status"):
-        F.read_majority(path)
-
-
+# ---------------------------------------------------------------- per-group rows, MSE helpers
 def test_comparison_groups_one_row_per_group_with_exact_share_interval():
-    from analysis.stats import force_compare as C
     comp = pd.DataFrame([C.compare_table([[15, 14], [4, 3]], comparison="x", labels=("a", "b"), outcome_label="o"),
                          C.compare_table([[1, 0], [18, 17]], comparison="y", labels=("c", "d"), outcome_label="o")])
     g = F.comparison_groups(comp)

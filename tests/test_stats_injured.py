@@ -3,11 +3,12 @@ import math
 
 import pandas as pd
 import pytest
-from scipy import optimize, stats
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from analysis.errors import RawDataError
 from analysis.stats import injured as I
+from tests.exact_reference import conditional_ci, fisher_p
 
 W1, W2 = I.WAVES["wave1"], I.WAVES["wave2"]
 
@@ -96,27 +97,6 @@ def test_lethality_ci_undefined_without_counts():
     assert all(math.isnan(x) for x in I.lethality_ci(0, 0))
 
 
-def fisher_p(a, b, c, d):
-    """Two-sided Fisher p by enumerating every table with the same margins (probabilities <= observed)."""
-    r1, c1, n = a + b, a + c, a + b + c + d
-    prob = lambda x: math.comb(r1, x) * math.comb(n - r1, c1 - x) / math.comb(n, c1)  # noqa: E731
-    xs = range(max(0, c1 - (n - r1)), min(r1, c1) + 1)
-    return sum(prob(x) for x in xs if prob(x) <= prob(a) * (1 + 1e-7))
-
-
-def conditional_ci(a, b, c, d, alpha=0.05):
-    """Exact conditional odds-ratio limits by inverting the noncentral hypergeometric tails (scipy's distribution,
-    root-finding here): P(X >= a; psi_low) = alpha/2 and P(X <= a; psi_high) = alpha/2."""
-    m1, m2, n = a + c, b + d, a + b
-    lo_x, hi_x = max(0, n - m2), min(n, m1)
-    dist = lambda psi: stats.nchypergeom_fisher(m1 + m2, m1, n, psi)  # noqa: E731
-    f_lo = lambda lp: dist(math.exp(lp)).sf(a - 1) - alpha / 2  # noqa: E731
-    f_hi = lambda lp: dist(math.exp(lp)).cdf(a) - alpha / 2  # noqa: E731
-    low = 0.0 if a == lo_x else math.exp(optimize.brentq(f_lo, -30, 30, xtol=1e-12))
-    high = math.inf if a == hi_x else math.exp(optimize.brentq(f_hi, -30, 30, xtol=1e-12))
-    return low, high
-
-
 @pytest.mark.parametrize("table", [(15, 169, 6, 197), (19, 308, 2, 71), (0, 40, 5, 60), (3, 10, 1, 30)])
 def test_compare_lethality_exact_against_independent(table):
     res = I.compare_lethality(*table)
@@ -157,12 +137,6 @@ def test_lethality_groups_keeps_unlisted_and_unknown_apart(victims):
     assert (pooled.in_deaths, pooled.in_attended, pooled.rest_deaths, pooled.rest_attended) == (5, 138, 1, 42)
     v, lo, hi = I.lethality_ci(5, 138)
     assert (pooled.in_index, pooled.in_low, pooled.in_high) == pytest.approx((v, lo, hi))
-
-
-def test_limits_name_what_counts_cannot_tell():
-    text = " ".join(I.limits())
-    for phrase in ("civilians from police", "snapshots, not totals", "unknown, not zero", "different dates"):
-        assert phrase in text
 
 
 # ---------------------------------------------------------------- bad input

@@ -1,22 +1,19 @@
-"""How force was used: shares with exact intervals, exact group comparisons, lethal-force indicators.
+"""How force was used: shares with exact intervals, the groups and outcomes compared (the tests are in
+force_compare), lethal-force indicators, and the counts behind section 7 of notebook 05.
 
 Indicators follow the Monitor of the Use of Lethal Force in Latin America (Monitor del Uso de la Fuerza Letal),
 restricted to what this register supports. Every denominator is stated; when one is missing the result says so
 (value None plus a reason) instead of guessing.
 """
 import re
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 import pandas as pd
-from scipy import stats
 
-from analysis.report import text
 from analysis.register.scope import Scope, select
-from analysis.errors import RawDataError, data_row
 from analysis.stats.descriptive import LEVELS, as_category
 from analysis.stats.exact import binom_ci
-from analysis.stats.injured import WAVES
+from analysis.stats.injured import WAVES, attended
 
 NOT_KNOWN = ("unknown", "not_applicable")
 UPPER_BODY = ("head", "neck", "thorax")
@@ -96,37 +93,6 @@ def level_group(victims: pd.DataFrame, field: str, in_group, out_group) -> pd.Se
     return g
 
 
-@dataclass(frozen=True)
-class Comparison:
-    table: pd.DataFrame  # 2×2: rows group in/out, columns outcome yes/no
-    in_share: Share
-    out_share: Share
-    odds_ratio: float
-    p_value: float
-    n_excluded: int
-    note: str = field(default="")
-
-
-def compare_groups(group: pd.Series, outcome: pd.Series, labels=("in group", "rest"),
-                   outcome_label: str = "outcome", alternative: str = "two-sided", alpha: float = 0.05) -> Comparison:
-    """Fisher's exact test of `outcome` between group True and group False.
-
-    Persons with NA group or NA outcome are excluded (their number is returned), never assigned.
-    """
-    group = group.astype("boolean")
-    outcome = outcome.astype("boolean")
-    ok = group.notna() & outcome.notna()
-    g, o = group[ok].astype(bool), outcome[ok].astype(bool)
-    a, b = int((g & o).sum()), int((g & ~o).sum())
-    c, d = int((~g & o).sum()), int((~g & ~o).sum())
-    table = pd.DataFrame([[a, b], [c, d]], index=list(labels), columns=[outcome_label, f"not {outcome_label}"])
-    res = stats.fisher_exact([[a, b], [c, d]], alternative=alternative)
-    what = f"persons in {{}} with known group and {outcome_label}"
-    return Comparison(table, share(a, a + b, labels[0], what.format(labels[0]), alpha),
-                      share(c, c + d, labels[1], what.format(labels[1]), alpha),
-                      float(res.statistic), float(res.pvalue), int((~ok).sum()))
-
-
 def known_outcome(victims: pd.DataFrame, field: str, positive, exclude=NOT_KNOWN) -> pd.Series:
     """Boolean outcome (value in `positive`), NA where the field is unknown/not applicable."""
     v = as_category(victims[field])
@@ -181,30 +147,6 @@ def lethality_index(killed: int, injured: int | None, *, source: str, window: st
     return Indicator("lethality_index", int(killed) / int(injured), int(killed), int(injured), source, window, note)
 
 
-# MINSA COE snapshots in departments.csv: (hospitalized column, cumulative discharges column, window covered),
-# as defined once in analysis.stats.injured
-MINSA_WAVES = {name: (w.hospitalized, w.discharged, w.start, w.snapshot) for name, w in WAVES.items()}
-
-
-def minsa_treated(departments: pd.DataFrame, wave: str) -> pd.DataFrame:
-    """Persons attended by MINSA per department in one wave = hospitalized at the snapshot + cumulative discharges.
-
-    This is a derived count (departments NOTES.md): civilians and police mixed, PNP hospitals possibly absent,
-    departments not listed by MINSA entered as 0. An empty cell fails loudly rather than being read as zero.
-    """
-    hosp, disc, start, end = MINSA_WAVES[wave]
-    out = departments[["ubigeo_dep", "department"]].copy()
-    for col in (hosp, disc):
-        vals = pd.to_numeric(departments[col].astype("string").replace("", pd.NA), errors="coerce")
-        if vals.isna().any():
-            i = int(vals.isna().to_numpy().nonzero()[0][0])
-            raise RawDataError("departments.csv", data_row(i), col, "empty or non-numeric MINSA count")
-        out[col] = vals.astype(int)
-    out["treated"] = out[hosp] + out[disc]
-    out["window_start"], out["window_end"] = start, end
-    return out
-
-
 _NUMBER = re.compile(r"^\s*(?P<q>[~>≥<]|approx\.?\s*)?\s*(?P<n>\d[\d,]*)")
 
 
@@ -229,35 +171,9 @@ def injured_alternatives(text: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["value", "qualifier", "raw"]).astype({"value": "Int64"})
 
 
-# ---------------------------------------------------------------- helpers of notebook 05
+# ---------------------------------------------------------------- lethality by wave and by event
 EVENT_LETHALITY_COLUMNS = ["event_id", "label", "killed_register", "injured_as_printed", "index_low", "index_high",
                            "note"]
-
-
-def pct(x: float) -> str:
-    """A share as a whole percentage; NaN (no denominator) as 'undefined' (analysis.report.text.pct)."""
-    return text.pct(x, 0, missing="undefined", unit="%")
-
-
-def record_share(numbers, name: str, s: Share, definition: str) -> None:
-    """Record a share with its exact interval, and its k and n, so the denominator is never implicit."""
-    numbers.add(f"{name}.share", s.value, unit="proportion", interval=(s.low, s.high),
-                definition=f"{definition}; denominator: {s.denominator}")
-    numbers.add(f"{name}.k", s.k, unit="person", definition=f"numerator of {name}.share")
-    numbers.add(f"{name}.n", s.n, unit="person", definition=f"denominator of {name}.share: {s.denominator}")
-
-
-def comparison_rows(key: str, res: Comparison) -> list[dict]:
-    """The two rows (group in, group out) of one comparison in the comparisons table."""
-    return [{"comparison": key, "group": s.label, **s.as_row(), "p_value": res.p_value, "odds_ratio": res.odds_ratio,
-             "excluded": res.n_excluded} for s in (res.in_share, res.out_share)]
-
-
-def comparison_sentence(res: Comparison, what: str) -> str:
-    """One line of prose: both shares, Fisher's p and how many persons were left out."""
-    a, b = res.in_share, res.out_share
-    return (f"{what}: {a.k} of {a.n} ({pct(a.value)}) in {a.label} vs {b.k} of {b.n} ({pct(b.value)}) in {b.label}; "
-            f"Fisher's exact p = {res.p_value:.2f} ({res.n_excluded} persons with unknown group or outcome left out).")
 
 
 def killed_between(victims: pd.DataFrame, scope: Scope, start, end) -> tuple[int, int]:
@@ -269,25 +185,16 @@ def killed_between(victims: pd.DataFrame, scope: Scope, start, end) -> tuple[int
 def minsa_lethality(victims: pd.DataFrame, departments: pd.DataFrame, scope: Scope, source: str) -> dict:
     """{wave: lethality index} of each MINSA snapshot: persons of `scope` killed in the wave's window (certain by
     default; the possible count is kept as numerator_possible) per person attended (hospitalized at the snapshot +
-    cumulative discharges; civilians and police mixed)."""
+    cumulative discharges, analysis.stats.injured.attended; civilians and police mixed)."""
     out = {}
-    for wave, (_, _, w_start, w_end) in MINSA_WAVES.items():
-        treated = int(minsa_treated(departments, wave)["treated"].sum())
-        killed, possible = killed_between(victims, scope, w_start, w_end)
-        ind = lethality_index(killed, treated, source=source, window=f"{w_start} to {w_end}",
+    for wave, w in WAVES.items():
+        treated = int(attended(departments, wave)["attended"].sum())  # unlisted departments count 0
+        killed, possible = killed_between(victims, scope, w.start, w.snapshot)
+        ind = lethality_index(killed, treated, source=source, window=f"{w.start} to {w.snapshot}",
                               note="denominator = hospitalized at snapshot + cumulative discharges; "
                                    f"civilians and police mixed; up to {possible} killed possibly in the window")
         out[wave] = replace(ind, numerator_possible=possible)
     return out
-
-
-def lethality_text(ind: dict) -> str:
-    """An Indicator's fields (as a dict) in words: value with its counts and window, or why it was not computed."""
-    if ind["value"] is None:
-        return f"not computed ({ind['note']})"
-    more = ind.get("numerator_possible")
-    bound = f"; up to {more} killed possibly in the window" if more is not None and more != ind["numerator"] else ""
-    return f"{ind['value']:.2f} ({ind['numerator']} killed / {ind['denominator']} attended, {ind['window']}{bound})"
 
 
 def event_lethality(victims: pd.DataFrame, events: pd.DataFrame | None) -> pd.DataFrame:
@@ -308,40 +215,6 @@ def event_lethality(victims: pd.DataFrame, events: pd.DataFrame | None) -> pd.Da
                          "injured_as_printed": ev.injured, "index_low": low.value, "index_high": high.value,
                          "note": low.note or "range over the injured figures printed"})
     return pd.DataFrame(rows, columns=EVENT_LETHALITY_COLUMNS)
-
-
-# ---------------------------------------------------------------- values derived by notebook 04
-CLASSIFICATION_COLUMNS = ("ubigeo_dep", "department", "status")
-CLASSIFICATION_STATUSES = ("majority", "not_majority", "unknown")
-
-
-def read_majority(path) -> pd.DataFrame:
-    """The departments notebook 04 classified as majority-Indigenous: rows of its published classification table
-    (outputs/tables/ethnic_classification.csv: ubigeo_dep, department, status) with status 'majority', sorted by
-    code. Read, never re-typed; a missing file or a malformed row fails with a message that says what to do."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} not found. Notebook 05 reads the majority-Indigenous departments from notebook 04's "
-            "classification table; run 04-ethnic-disparity first (python -m analysis run --params "
-            "params/default.yaml --only 04-ethnic-disparity), or pass classification_file.")
-    t = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in CLASSIFICATION_COLUMNS if c not in t.columns]
-    if missing:
-        raise RawDataError(str(path), None, ",".join(missing), "classification table lacks column(s) "
-                           f"{missing}; expected {list(CLASSIFICATION_COLUMNS)} as notebook 04 writes them")
-    for i, r in enumerate(t.itertuples()):
-        if r.status not in CLASSIFICATION_STATUSES:
-            raise RawDataError(str(path), data_row(i), "status",
-                               f"{r.status!r} is not one of {list(CLASSIFICATION_STATUSES)}")
-        if r.ubigeo_dep not in DEPARTMENT_CODES:
-            raise RawDataError(str(path), data_row(i), "ubigeo_dep", f"{r.ubigeo_dep!r} is not an INEI department")
-    dup = t["ubigeo_dep"].duplicated().to_numpy().nonzero()[0]
-    if len(dup):
-        raise RawDataError(str(path), data_row(int(dup[0])), "ubigeo_dep",
-                           f"department {t['ubigeo_dep'].iloc[dup[0]]} is classified twice")
-    out = t.loc[t["status"] == "majority", list(CLASSIFICATION_COLUMNS)]
-    return out.sort_values("ubigeo_dep").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- group comparisons, per group

@@ -146,21 +146,3 @@ def compare_all(specs, alpha: float = 0.05, power: float = 0.8, min_group: int =
             for key, g, o, labels, out in specs]
     return pd.DataFrame(rows, columns=COLUMNS)
 
-
-def sentence(row: dict, what: str, power: float = 0.8) -> str:
-    """One line of prose for a comparison row: shares, odds ratio with interval, p, MDD, or why not tested."""
-    pct = lambda x: f"{100 * x:.0f}%" if not math.isnan(x) else "undefined"  # noqa: E731
-    head = (f"{what}: {row['in_k']} of {row['in_n']} ({pct(row['in_share'])}) in {row['in_label']} vs "
-            f"{row['rest_k']} of {row['rest_n']} ({pct(row['rest_share'])}) in {row['rest_label']}")
-    if row["status"] == "too_small":
-        return head + f"; a group has fewer than {MIN_GROUP} persons, so it is not compared."
-    mdd = row["mdd_exact"] if not math.isnan(row["mdd_exact"]) else row["mdd_normal"]
-    often = f"{100 * power:.0f}% of the time"
-    mdd_txt = (f"only a difference of about {100 * mdd:.0f} percentage points or more would be detected {often}"
-               if not math.isnan(mdd) else f"no difference in proportions would be detected {often}")
-    odds = lambda x: "∞" if x == math.inf else f"{x:.2f}"  # noqa: E731
-    inf_txt = ("; every person of one group had the outcome, or none did, so an odds is 0 or ∞ and the interval "
-               "is open-ended" if row["odds_ratio"] in (0, math.inf) else "")
-    return (head + f"; odds ratio {odds(row['odds_ratio'])} (exact interval {odds(row['or_low'])}–"
-            f"{odds(row['or_high'])}{inf_txt}), Fisher's p = {row['p_value']:.2f}; at these group sizes {mdd_txt} "
-            f"({row['excluded']} persons with unknown group or outcome left out).")

@@ -49,24 +49,6 @@ WAVES = {
                   "2023-01-04", "2023-01-20"),
 }
 
-LIMITS = (
-    "MINSA does not separate civilians from police: the attended include injured officers, and police treated in "
-    "PNP hospitals may be absent, so the index mixes a civilian numerator with a mixed denominator.",
-    "These are snapshots, not totals: hospitalised at one date plus discharges so far; wave 1 covers 7-19 Dec 2022, "
-    "wave 2 covers 4-20 Jan 2023 only (not 28 Jan in Lima, nor February-March).",
-    "Persons injured but not attended in a MINSA facility (treated at home, in private or PNP clinics) are not "
-    "counted; persons attended twice may be counted twice.",
-    "A department MINSA does not name is unknown, not zero.",
-    "Deaths and attended may refer to different dates: deaths are matched to each wave's window by the register's "
-    "death-date interval (certain = wholly inside, possible = overlapping); a person injured in the window who died "
-    "after the snapshot is not a death of that wave.",
-    "The index compares counts, not persons followed up: it says nothing about any individual's chance of dying.",
-    "The exact intervals treat every death and every attended person as an independent count; deaths and injuries "
-    "come in events (one clash, many casualties), so the intervals and Fisher's p are descriptive, narrower than "
-    "an event-level analysis would give.",
-)
-
-
 # ---------------------------------------------------------------- input checks
 def _require(df: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in df.columns]
@@ -293,7 +275,3 @@ def _group_row(t, in_group, wave, policy, rule, labels, alpha) -> dict:
     row["deaths_unknown_department"] = t.attrs["unknown_department"][policy]
     return row
 
-
-def limits() -> list[str]:
-    """What the injured counts cannot tell, for the notebook's prose."""
-    return list(LIMITS)
