@@ -1,7 +1,10 @@
-"""Runs notebooks/04-ethnic-disparity.ipynb through papermill under two parameter sets and checks what it records."""
+"""Task 04 (analysis.tasks.ethnic) on the project's register, under the defaults and an alternative definition: what
+it records, writes and displays; the headline recomputed independently; and the notebook's parameters cell equals the
+task's declaration. The notebook itself is checked by nbval against its committed outputs."""
 import itertools
 import json
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,14 +13,15 @@ from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from analysis import paths
-from analysis.register.scope import Scope, load_register
 from analysis.stats import ethnic
+from analysis.tasks import ethnic as task
+from analysis.workflow.params import declared_in_source
 
-NOTEBOOK = paths.NOTEBOOKS / "04-ethnic-disparity.ipynb"
+NOTEBOOK = paths.NOTEBOOKS / f"{task.TASK.notebook}.ipynb"
 VICTIMS = paths.PROCESSED / "victims.csv"
 
-pytestmark = pytest.mark.skipif(not VICTIMS.exists(),
-                                reason="data/processed/victims.csv absent: run the register (01) first")
+needs_register = pytest.mark.skipif(not VICTIMS.exists(),
+                                    reason="data/processed/victims.csv absent: run the register (01) first")
 
 LIGHT = {"n_permutations": 2000, "n_wild": 1999, "n_boot": 4000}
 DEFAULT = dict(LIGHT)
@@ -27,27 +31,22 @@ ALTERNATIVE = {"measure": "mothertongue", "threshold": 40.0, "contexts": None, "
 DEFENSIBLE = ("quasi_poisson", "negbin_lr", "cluster_t", "wild_cluster", "sign_flip", "randomisation_departments")
 
 
-def _run(tmp_path, params):
-    import papermill
+def _run(out, params):
+    """The task as the notebook runs it: spec, inputs, run, write to `out`; returns (out, result, numbers)."""
+    spec = task.spec(**params, outputs_dir=str(out))
+    result = task.run(spec, task.inputs(spec, paths.PROCESSED, out))
+    result.write(out)
+    numbers = json.loads((out / "numbers" / "ethnic.json").read_text(encoding="utf-8"))
+    return out, result, numbers
 
-    out = tmp_path / "out"
-    papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "run.ipynb"), kernel_name="python3",
-                               cwd=str(paths.NOTEBOOKS), parameters={**params, "outputs_dir": str(out)},
-                               progress_bar=False)
-    return out, json.loads((out / "numbers.json").read_text(encoding="utf-8"))
 
-
-def _expected(params, policy="certain"):
-    """The same computation done directly with the package, to compare with what the notebook recorded."""
+def _expected(params, policy=None):
+    """The same shares computed directly with the statistics, under the task's own spec (its defaults)."""
+    from analysis.register.scope import load_register
     register = load_register()
-    victims, deps = register["victims"], register["departments"]
-    extra = pd.read_csv(paths.RAW / "covariates" / "ethnicity" / "ethnicity_by_department.csv",
-                        dtype={"ubigeo_dep": str})
-    measure = params.get("measure", "selfid")
-    deps, _ = ethnic.add_missing_columns(deps, extra, measure)
-    scope = Scope(contexts=ethnic.scope_contexts(params.get("contexts", ["clash"])), start="2022-12-07",
-                  end=params.get("cutoff_date", "2023-02-16"), policy=policy)
-    return ethnic.shares(victims, deps, scope, measure=measure, threshold=params.get("threshold", 50.0))
+    s = task.spec(**params)
+    scope = s.scope if policy is None else s.scope.with_(policy=policy)
+    return ethnic.shares(register["victims"], register["departments"], scope, **s.shares_kw)
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +54,37 @@ def default_run(tmp_path_factory):
     return _run(tmp_path_factory.mktemp("nb04_default"), DEFAULT)
 
 
+def test_parameters_cell_equals_the_task_declaration():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    declared = declared_in_source(cell.source)
+    assert list(declared) == list(task.TASK.params)
+    for name, default in task.TASK.params.items():
+        assert eval(declared[name]["default"]) == default, name  # noqa: S307 -- the notebook's own literal
+
+
+def test_spec_refuses_unknown_and_invalid_parameters():
+    with pytest.raises(ValueError, match="supplement_parts"):
+        task.spec(supplement_parts=True)
+    with pytest.raises(ValueError, match="measure"):
+        task.spec(measure="language")
+    with pytest.raises(ValueError, match="threshold"):
+        task.spec(alt_thresholds=[50.0, 100.0])
+    with pytest.raises(ValueError, match="riot"):
+        task.spec(alt_contexts=[["riot"]])
+    with pytest.raises(ValueError, match="policy"):
+        task.spec(date_policy="likely")
+    assert task.spec().numbers_spec["contexts"] == ["clash"] and task.spec(contexts=None).numbers_spec[
+        "contexts"] == "all"
+
+
+@needs_register
 @pytest.mark.parametrize("which,key", [("default", "selfid.t50.clash.c20230216"),
                                        ("alternative", "mothertongue.t40.all.c20230331")])
-def test_notebook_records_numbers_and_files(tmp_path, default_run, which, key):
+def test_task_records_numbers_and_files(tmp_path, default_run, which, key):
     params = DEFAULT if which == "default" else ALTERNATIVE
-    out, numbers = default_run if which == "default" else _run(tmp_path, params)
-    assert all(k.startswith("ethnic.") for k in numbers)
+    out, result, numbers = default_run if which == "default" else _run(tmp_path, params)
+    assert all(k.startswith("ethnic.") for k in numbers) and numbers == json.loads(json.dumps(result.numbers.entries))
     exp = _expected(params)
     sc = exp["scenarios"]
     for q in ("death_share", "population_share", "death_share_min", "death_share_max",
@@ -81,30 +105,36 @@ def test_notebook_records_numbers_and_files(tmp_path, default_run, which, key):
     assert numbers["ethnic.possible.death_share_min"]["value"] == pytest.approx(
         flip.loc["all_unknown_below", "death_share"])
     assert numbers["ethnic.possible.deaths"]["value"] == exp["info"]["n_possible"]
-    for name in ("ethnic_population_vs_death_share", "ethnic_rate_vs_share", "ethnic_evidence_levels",
-                 "ethnic_methods"):
+    assert "supplement_parts" not in numbers["ethnic.units"]["spec"]
+    for name in task.FIGURES:
         for ext in ("png", "svg", "csv"):
             assert (out / "figures" / f"{name}.{ext}").exists()
-    for name in ("ethnic_classification", "ethnic_shares_default", "ethnic_alternatives"):
+    for name in task.TABLES:
         assert (out / "tables" / f"{name}.csv").exists()
+    assert set(result.tables) == set(task.TABLES) and set(result.figures) == set(task.FIGURES)
 
 
+@needs_register
 def test_default_run_covers_every_alternative(default_run):
-    _, numbers = default_run
+    _, result, numbers = default_run
     for measure in ("selfid", "mothertongue"):
         for t in ("t50", "t40"):
             for ctx in ("clash", "all"):
                 for cut in ("c20230216", "c20230331"):
                     assert f"ethnic.{measure}.{t}.{ctx}.{cut}.death_share" in numbers
+    assert len(result.values["alternatives"]) == 16
     if "ethnic.permutation.rate_ratio" in numbers:
         n_arr = numbers["ethnic.permutation.arrangements"]["value"]
         assert 1 / n_arr - 1e-12 <= numbers["ethnic.permutation.rate_ratio"]["p_value"] <= 1
+        assert result.values["permutation_smallest_p"] == pytest.approx(1 / n_arr)
 
 
+@needs_register
 def test_rerun_is_byte_identical(tmp_path, default_run):
-    out1, _ = default_run
-    out2, _ = _run(tmp_path, DEFAULT)
-    files = sorted(p.relative_to(out1) for p in out1.rglob("*") if p.is_file() and p.suffix in {".json", ".csv", ".svg", ".png"})
+    out1 = default_run[0]
+    out2 = _run(tmp_path, DEFAULT)[0]
+    files = sorted(p.relative_to(out1) for p in out1.rglob("*")
+                   if p.is_file() and p.suffix in {".json", ".csv", ".svg", ".png"})
     assert files
     for rel in files:
         assert (out1 / rel).read_bytes() == (out2 / rel).read_bytes(), rel
@@ -112,7 +142,7 @@ def test_rerun_is_byte_identical(tmp_path, default_run):
 
 # ------------------------------------------------------------------ the headline, recomputed independently
 def _independent(out):
-    """Counted persons of the default definition (pandas on victims.csv), the majority departments (the notebook's
+    """Counted persons of the default definition (pandas on victims.csv), the majority departments (the task's
     classification table) and the department table."""
     v = pd.read_csv(VICTIMS, dtype=str, keep_default_na=False)
     p = v[(v["context"] == "clash") & (v["date_death_min"] != "") & (v["date_death_min"] >= "2022-12-07")
@@ -126,8 +156,9 @@ def _independent(out):
     return p, majority, deps
 
 
+@needs_register
 def test_event_level_headline_is_an_exact_binomial_test_on_events(default_run):
-    out, numbers = default_run
+    out, _, numbers = default_run
     p, majority, deps = _independent(out)
     # an event belongs to the department holding most of its persons
     home = p.groupby("event")["ubigeo_dep"].agg(lambda s: s.value_counts().sort_index().idxmax())
@@ -135,7 +166,7 @@ def test_event_level_headline_is_an_exact_binomial_test_on_events(default_run):
     share = deps.loc[deps["group"] == 1, "pop_census_2017_persons"].sum() / deps["pop_census_2017_persons"].sum()
     assert numbers["ethnic.headline.events_majority"]["value"] == k
     assert numbers["ethnic.headline.events_total"]["value"] == n
-    assert numbers["ethnic.headline.events_total"]["unit"] == "events"
+    assert numbers["ethnic.headline.events_total"]["unit"] == "event"
     e = numbers["ethnic.headline.event_share"]
     assert e["value"] == pytest.approx(k / n) and e["p_value"] == pytest.approx(stats.binomtest(k, n, share).pvalue)
     assert e["interval"] == pytest.approx(list(stats.binomtest(k, n).proportion_ci(method="exact")))
@@ -156,8 +187,9 @@ def test_event_level_headline_is_an_exact_binomial_test_on_events(default_run):
     assert d["interval"][1] - d["interval"][0] > person_hi - person_lo  # events: wider than persons
 
 
+@needs_register
 def test_rate_ratio_headline_is_the_most_conservative_cluster_aware_result(default_run):
-    out, numbers = default_run
+    out, _, numbers = default_run
     p, majority, deps = _independent(out)
     key = "ethnic.clustered.all_unknown_below"
     ps = {m: numbers[f"{key}.{m}"]["p_value"] for m in DEFENSIBLE}

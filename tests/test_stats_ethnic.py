@@ -10,6 +10,8 @@ from analysis.errors import RawDataError
 from analysis.register.scope import Scope
 from analysis.stats import ethnic
 from analysis.stats.exact import binom_ci
+from analysis.tasks import ethnic as task
+from analysis.tasks.ethnic import prose, record, tables
 from tests.registers import as_register
 
 FEB16 = Scope(contexts=("clash",), end="2023-02-16")  # the notebook's default definition, no start
@@ -216,8 +218,7 @@ def test_department_permutation_matches_enumeration():
     assert res.p_value == pytest.approx(expected)
 
 
-def test_caveat_and_spec_key():
-    assert "ethnicity of the persons killed" in ethnic.ECOLOGICAL_CAVEAT
+def test_spec_key():
     assert ethnic.spec_key("selfid", 50.0, ["clash"], "2023-02-16") == "selfid.t50.clash.c20230216"
     assert ethnic.spec_key("mothertongue", 40, "all", None) == "mothertongue.t40.all.call"
     assert ethnic.spec_key("selfid", 50, ["clash", "blockade"], "2023-03-31") == "selfid.t50.blockade+clash.c20230331"
@@ -273,14 +274,6 @@ def test_raw_covariates_give_the_five_department_hypothesis():
     assert sorted(cm.loc[cm.status == "majority", "department"]) == majority
 
 
-# ---------------------------------------------------------------- notebook 04 helpers moved into the package
-def test_prose_formats_keep_missing_as_na():
-    assert ethnic.fmt_pct(0.87934) == "87.9 %" and ethnic.fmt_pct(0.5, 0) == "50 %"
-    assert ethnic.fmt_pct(None) == ethnic.fmt_pct(math.nan) == "n/a"
-    assert ethnic.fmt_p(0.012345) == "0.0123" and ethnic.fmt_p(9e-5) == "< 0.0001" and ethnic.fmt_p(1e-4) == "0.0001"
-    assert ethnic.fmt_p(None) == ethnic.fmt_p(math.nan) == "n/a"
-
-
 def test_add_missing_measures_adds_each_measure_once_without_overwriting():
     d = _departments()
     extra = pd.DataFrame({"ubigeo_dep": ["01", "05"], "pct_selfid_quechua_12plus": [1.0, 1.0],
@@ -295,44 +288,10 @@ def test_add_missing_measures_adds_each_measure_once_without_overwriting():
         ethnic.add_missing_measures(d, bad, ["selfid"])
 
 
+# ---------------------------------------------------------------- the scenarios and the alternatives
 def _numbers():
     from analysis.report.numbers import Numbers
     return Numbers("ethnic", spec={"test": True})
-
-
-def test_record_scenarios_records_every_scenario_with_its_values():
-    sc = ethnic.shares(_victims(), _departments(), FEB16)["scenarios"]
-    n = _numbers()
-    ethnic.record_scenarios(n, sc)
-    assert len(n.entries) == 3 * 4
-    for name in ("known_only", "all_unknown_below", "all_unknown_above"):
-        e = n.entries[f"ethnic.{name}.death_share"]
-        assert e["value"] == pytest.approx(sc.loc[name, "death_share"]) and e["unit"] == "proportion"
-        assert e["interval"] == pytest.approx([sc.loc[name, "death_share_low"], sc.loc[name, "death_share_high"]])
-        assert e["p_value"] == pytest.approx(sc.loc[name, "binom_p"])
-        assert ethnic.SCENARIO_LABELS[name] in e["definition"]
-        assert n.get(f"{name}.deaths_majority") == sc.loc[name, "deaths_majority"]
-    assert n.get("all_unknown_above.deaths_majority") == 10  # 7 in A, C + 2 in unknown E + 1 without department
-    with pytest.raises(KeyError):  # recording twice is refused, not silently overwritten
-        ethnic.record_scenarios(n, sc)
-
-
-def test_record_and_describe_models_follow_fitted_flag():
-    tab = ethnic.shares(_victims(), _departments(), FEB16)["table"]
-    models = ethnic.rate_models(tab)
-    n = _numbers()
-    ethnic.record_models(n, models)
-    # share_published (2 units) is not fitted: only its coverage is recorded
-    assert n.get("model.share_published.units") == 2 and "ethnic.model.share_published.rate_ratio" not in n.entries
-    st = models["status"]
-    assert n.get("model.status.rate_ratio") == pytest.approx(st["rate_ratio"])
-    assert n.entries["ethnic.model.status.quasi_p"]["unit"] == "p-value"
-    text = ethnic.describe_models(models).split("\n")
-    assert len(text) == len(models)
-    assert text[0].startswith("* **published Indigenous share (per 10 points)**: not fitted")
-    assert "(2 of 6 units)" in text[0]
-    status_line = text[list(models).index("status")]
-    assert f"rate ratio **{st['rate_ratio']:.2f}**" in status_line and "Coverage: 5 of 6 units" in status_line
 
 
 def test_permutation_possible_needs_both_sides():
@@ -359,10 +318,10 @@ def test_alternatives_table_and_records_equal_direct_shares():
     assert [a["key"] for a in alts] == ["selfid.t50.clash.c20230216", "selfid.t40.all.call"]
     assert alts[1]["spec"] == {"measure": "selfid", "threshold": 40.0, "contexts": "all", "cutoff_date": None,
                                "date_policy": "certain"}
-    table = ethnic.alternatives_table(alts)
+    table = tables.alternatives_table(alts)
     n = _numbers()
     for a in alts:
-        ethnic.record_alternative(n, a)
+        record.record_alternative(n, a)
     assert len(n.entries) == 2 * 9
     for (m, t, ctx, cut), row in zip(grid, table.itertuples()):
         direct = ethnic.shares(v, d, Scope(contexts=ethnic.scope_contexts(ctx), end=cut), measure=m, threshold=t)
@@ -457,17 +416,80 @@ def test_contrast_design_and_record_functions():
     k = ethnic.contrast(v, _departments(), tab, "known_only")
     assert list(k.departments) == ["01", "02", "03", "04", "06"] and k.N == 10
     n = _numbers()
-    ethnic.record_event_level(n, ethnic.event_scenarios(v, tab), ethnic.bootstrap_scenarios(v, tab, n_boot=500,
+    record.record_event_level(n, ethnic.event_scenarios(v, tab), ethnic.bootstrap_scenarios(v, tab, n_boot=500,
                                                                                             seed=1))
     e = n.entries["ethnic.events.all_unknown_below.event_share"]
     assert e["value"] == pytest.approx(3 / 7) and e["unit"] == "proportion" and "unit: event" in e["definition"]
-    assert n.entries["ethnic.events.all_unknown_below.events_majority"]["unit"] == "events"
+    assert n.entries["ethnic.events.all_unknown_below.events_majority"]["unit"] == "event"
     assert "500 resamples" in n.entries["ethnic.bootstrap.known_only.death_share"]["definition"]
     from analysis.stats import clustered as C
     from analysis.stats import regression as R
     res = R.cluster_aware(d, n_draws=99, n_wild=99, interval=False)
     head = C.most_conservative(res)
-    ethnic.record_contrast(n, "all_unknown_below", res, head, C.pearson_dispersion(d), d)
+    record.record_contrast(n, "all_unknown_below", res, head, C.pearson_dispersion(d), d)
     rr = n.entries["ethnic.clustered.all_unknown_below.rate_ratio"]
     assert rr["p_value"] == pytest.approx(max(r.p_value for r in res if r.defensible))
     assert "descriptive" in n.entries["ethnic.clustered.all_unknown_below.exact_conditional"]["definition"]
+
+
+# ------------------------------------------------ task 04 (analysis.tasks.ethnic): recording, prose, the whole run
+def test_record_scenarios_records_every_scenario_with_its_values():
+    sc = ethnic.shares(_victims(), _departments(), FEB16)["scenarios"]
+    n = _numbers()
+    record.record_scenarios(n, sc)
+    assert len(n.entries) == 3 * 4
+    for name in ("known_only", "all_unknown_below", "all_unknown_above"):
+        e = n.entries[f"ethnic.{name}.death_share"]
+        assert e["value"] == pytest.approx(sc.loc[name, "death_share"]) and e["unit"] == "proportion"
+        assert e["interval"] == pytest.approx([sc.loc[name, "death_share_low"], sc.loc[name, "death_share_high"]])
+        assert e["p_value"] == pytest.approx(sc.loc[name, "binom_p"])
+        assert ethnic.SCENARIO_LABELS[name] in e["definition"]
+        assert n.get(f"{name}.deaths_majority") == sc.loc[name, "deaths_majority"]
+    assert n.get("all_unknown_above.deaths_majority") == 10  # 7 in A, C + 2 in unknown E + 1 without department
+    with pytest.raises(KeyError):  # recording twice is refused, not silently overwritten
+        record.record_scenarios(n, sc)
+
+
+def test_record_and_describe_models_follow_fitted_flag():
+    tab = ethnic.shares(_victims(), _departments(), FEB16)["table"]
+    models = ethnic.rate_models(tab)
+    n = _numbers()
+    record.record_models(n, models)
+    # share_published (2 units) is not fitted: only its coverage is recorded
+    assert n.get("model.share_published.units") == 2 and "ethnic.model.share_published.rate_ratio" not in n.entries
+    st = models["status"]
+    assert n.get("model.status.rate_ratio") == pytest.approx(st["rate_ratio"])
+    assert n.entries["ethnic.model.status.quasi_p"]["unit"] == "p-value"
+    text = prose.describe_models(models).split("\n")
+    assert len(text) == len(models)
+    assert text[0].startswith("* **published Indigenous share (per 10 points)**: not fitted")
+    assert "(2 of 6 units)" in text[0]
+    status_line = text[list(models).index("status")]
+    assert f"rate ratio **{st['rate_ratio']:.2f}**" in status_line and "Coverage: 5 of 6 units" in status_line
+
+
+def test_caveat_names_the_ecological_fallacy():
+    assert "ethnicity of the persons killed" in prose.ECOLOGICAL_CAVEAT and "Robinson 1950" in prose.ECOLOGICAL_CAVEAT
+    assert ethnic.ECOLOGICAL_CAVEAT is prose.ECOLOGICAL_CAVEAT  # the old import path (notebook 08) still works
+
+
+def test_task_run_on_a_synthetic_register_records_what_the_statistics_give(tmp_path):
+    """task.run end to end on the six synthetic units: its numbers and tables are the statistics' own values."""
+    v, d = _event_victims(), _departments()
+    spec = task.spec(n_permutations=200, n_wild=199, n_boot=500, start_date="2023-01-01",
+                     alt_measures=["selfid"], alt_thresholds=[50.0], alt_contexts=[["clash"]],
+                     alt_cutoffs=["2023-02-16"])
+    result = task.run(spec, task.Inputs(v, d))
+    sc = ethnic.shares(v, d, spec.scope, **spec.shares_kw)["scenarios"]
+    assert result.number("all_unknown_below.death_share") == pytest.approx(sc.loc["all_unknown_below", "death_share"])
+    assert result.number("units_majority") == 2 and result.number("headline.units_majority") == 2
+    assert result.number("headline.events_total") == 7 and result.number("headline.events_majority") == 3
+    assert result.values["headline"]["names"] == "A, C"
+    assert result.tables["ethnic_classification"].columns.tolist() == tables.CLASSIFICATION_COLUMNS
+    assert len(result.values["alternatives"]) == 1  # the default is the only definition of the grid
+    assert {e["unit"] for e in result.numbers.entries.values()} <= {"department", "person", "event", "proportion",
+                                                                      "ratio", "index", "p-value", "count"}
+    written = result.write(tmp_path)
+    assert (tmp_path / "numbers" / "ethnic.json").exists() and len(written) == 6 + 4 * 3 + 1
+    with pytest.raises(ValueError, match="proj2022"):
+        task.run(task.spec(population_base="proj2022"), task.Inputs(v, d))

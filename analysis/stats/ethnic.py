@@ -5,6 +5,8 @@ unknown and is carried as bounds, never filled in.
 Unit: department (24 + Callao). A department's Indigenous share is known exactly when the source gives the total;
 otherwise the published parts bound it: the Indigenous parts give a lower bound (their sum), the non-Indigenous parts
 an upper bound (100 minus their sum). Status is decided only when the whole bound is on one side of the threshold.
+Statistics only: rates and rate ratios come from analysis.stats.rates; the task analysis.tasks.ethnic records the
+numbers and writes the prose.
 """
 import math
 from dataclasses import dataclass
@@ -12,27 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.report import text
 from analysis.register import vocab
 from analysis.register.scope import Scope, select
 from analysis.errors import RawDataError, data_row
 from analysis.stats import clustered as C
-from analysis.stats.regression import role
-from analysis.stats.exact import binom_ci, binom_test, poisson_ci
+from analysis.stats import rates
+from analysis.stats.exact import binom_ci, binom_test
 
 CONTEXTS = tuple(vocab.CONTEXT)
 STATUSES = ("majority", "not_majority", "unknown")
 POPULATION_BASES = {"census2017": "pop_census_2017_persons", "proj2022": "pop_proj_2022_persons"}
 
-ECOLOGICAL_CAVEAT = (
-    "Ecological-inference caveat: these figures compare departments, not people. A department's Indigenous share "
-    "describes the composition of its whole population (census 2017); it says nothing about the ethnicity of the "
-    "persons killed there, which no source records systematically. 'Most deaths occurred in majority-Indigenous "
-    "departments' does not establish that most victims were Indigenous, nor that ethnicity (rather than where and "
-    "how protests were policed, poverty, rurality or protest intensity, which vary with it across departments) "
-    "explains the difference. Inferring individual-level relations from group-level data is the ecological fallacy "
-    "(Robinson 1950)."
-)
 
 
 @dataclass(frozen=True)
@@ -154,6 +146,16 @@ def add_missing_columns(departments: pd.DataFrame, extra: pd.DataFrame, measure:
     return out, add
 
 
+def add_missing_measures(departments: pd.DataFrame, extra: pd.DataFrame, measures,
+                         file: str = "ethnicity_by_department.csv") -> tuple[pd.DataFrame, list[str]]:
+    """add_missing_columns for each measure in sorted order; returns the table and every column added."""
+    added = []
+    for m in sorted(set(measures)):
+        departments, more = add_missing_columns(departments, extra, m, file=file)
+        added += more
+    return departments, added
+
+
 def classify_departments(departments: pd.DataFrame, measure: str = "selfid", threshold: float = 50.0, *,
                          use_parts: bool = True, file: str = "departments.csv") -> pd.DataFrame:
     """One row per unit: ubigeo_dep, department, share, share_low, share_high, basis, status.
@@ -233,19 +235,15 @@ def department_table(victims: pd.DataFrame, departments: pd.DataFrame, scope: Sc
                      threshold: float = 50.0, population_base: str = "census2017",
                      use_parts: bool = True) -> tuple[pd.DataFrame, dict]:
     """Per unit: classification, population, deaths (the scope's count: certain persons by default) with
-    deaths_certain / deaths_possible as its bounds, rate per 100,000 with exact Poisson interval.
+    deaths_certain / deaths_possible as its bounds, rate per 100,000 with exact Poisson interval (rates.department_rates).
     Also returns the selection info, including persons whose department is unknown (they are in no unit's count)."""
     cls = classify_departments(departments, measure, threshold, use_parts=use_parts)
-    pop = population(departments, population_base).reset_index(drop=True)
+    population(departments, population_base)  # an incomplete base is refused here, naming the file and the units
     sel = select(victims, scope)
-    tab = cls.copy()
-    tab["population"] = pop
-    for col, persons in (("deaths", sel.count), ("deaths_certain", sel.certain), ("deaths_possible", sel.possible)):
-        tab[col] = tab["ubigeo_dep"].map(_unit_counts(persons, set(cls["ubigeo_dep"]))).fillna(0).astype("int64")
-    tab["rate_per_100k"] = tab["deaths"] / tab["population"] * 1e5
-    ci = [poisson_ci(int(d)) for d in tab["deaths"]]
-    tab["rate_low"] = [lo / p * 1e5 for (lo, _), p in zip(ci, tab["population"])]
-    tab["rate_high"] = [hi / p * 1e5 for (_, hi), p in zip(ci, tab["population"])]
+    _check_codes(victims, sel.possible, set(cls["ubigeo_dep"]))  # certain ⊆ possible: every counted code is checked
+    counts = rates.department_rates(victims, departments, scope, population_col=POPULATION_BASES[population_base])
+    per_unit = counts.table.drop(columns="department").rename(columns={"rate": "rate_per_100k"})
+    tab = cls.merge(per_unit, on="ubigeo_dep", how="left", validate="one_to_one")
     info = {"n_persons": int(len(victims)), "n_selected": len(sel.count), "n_certain": len(sel.certain),
             "n_possible": len(sel.possible), "n_uncertain": len(sel.uncertain), "n_outside": len(sel.outside),
             "policy": scope.policy, "contexts": sorted(scope.contexts),
@@ -260,33 +258,32 @@ def _no_department(persons: pd.DataFrame) -> pd.Series:
     return persons["ubigeo_dep"].astype("string").fillna("").str.strip() == ""
 
 
-def _unit_counts(persons: pd.DataFrame, known_codes: set) -> pd.Series:
+def _check_codes(victims: pd.DataFrame, persons: pd.DataFrame, known_codes: set) -> None:
+    """A counted person's department code that the departments table lacks is an error naming the register row."""
     codes = persons["ubigeo_dep"].astype("string").fillna("").str.strip()
     stray = ~codes.isin(known_codes) & (codes != "")
     if stray.any():
-        i = int(np.flatnonzero(stray.to_numpy())[0])
+        j = int(np.flatnonzero(stray.to_numpy())[0])
+        vid = persons["victim_id"].iloc[j]
+        i = int(np.flatnonzero((victims["victim_id"] == vid).to_numpy())[0])
         raise RawDataError("victims.csv", data_row(i), "ubigeo_dep",
-                           f"{persons['victim_id'].iloc[i]}: code not in departments: {codes.iloc[i]!r}")
-    return codes[codes != ""].value_counts()
+                           f"{vid}: code not in departments: {codes.iloc[j]!r}")
 
 
-def _rate_ratio_ci(k: int, n: int, pop_in: float, pop_out: float, alpha: float) -> tuple[float, float, float]:
-    """Rate ratio in vs out with the exact conditional interval: given n deaths, k ~ Binomial(n, pi) where
-    pi = RR*P_in / (RR*P_in + P_out); transform the Clopper–Pearson limits of pi."""
+def _rate_ratio(k: int, n: int, pop_in: float, pop_out: float, alpha: float) -> tuple[float, float, float]:
+    """Rate ratio in vs out with its exact conditional interval (rates.rate_ratio); undefined (NaN) without deaths
+    or without population on either side."""
     if n == 0 or pop_in == 0 or pop_out == 0:
         return math.nan, math.nan, math.nan
-    lo, hi = binom_ci(k, n, alpha)
-    odds = lambda p: math.inf if p >= 1 else p / (1 - p)  # noqa: E731
-    scale = pop_out / pop_in
-    rr = odds(k / n) * scale
-    return rr, odds(lo) * scale, odds(hi) * scale
+    r = rates.rate_ratio(k, pop_in, n - k, pop_out, alpha)
+    return r["rr"], r["rr_low"], r["rr_high"]
 
 
 def _scenario(name: str, k: int, n: int, pop_in: int, pop_total: int, alpha: float, description: str) -> dict:
     lo, hi = binom_ci(k, n, alpha) if n else (math.nan, math.nan)
     pop_share = pop_in / pop_total if pop_total else math.nan
     p = binom_test(k, n, pop_share) if n and 0 < pop_share < 1 else math.nan
-    rr, rr_lo, rr_hi = _rate_ratio_ci(k, n, pop_in, pop_total - pop_in, alpha)
+    rr, rr_lo, rr_hi = _rate_ratio(k, n, pop_in, pop_total - pop_in, alpha)
     return {"scenario": name, "deaths_majority": k, "deaths_total": n, "death_share": k / n if n else math.nan,
             "death_share_low": lo, "death_share_high": hi, "population_majority": int(pop_in),
             "population_total": int(pop_total), "population_share": pop_share, "binom_p": p,
@@ -394,90 +391,10 @@ def spec_key(measure: str, threshold: float, contexts, cutoff_date: str | None) 
     return f"{measure}.t{thr}.{ctx}.{cut}"
 
 
-# ---------------------------------------------------------------- notebook 04: tables, recorded numbers, prose
-# Columns of the per-unit classification table the notebook writes (tables/ethnic_classification.csv).
-CLASSIFICATION_COLUMNS = ["ubigeo_dep", "department", "share", "share_low", "share_high", "basis", "status",
-                          "population", "deaths", "rate_per_100k"]
+# ---------------------------------------------------------------- the three scenarios and the alternatives
+# The scenarios of shares(), in their order, with the short name figures and definitions give them.
 SCENARIO_LABELS = {"known_only": "known only", "all_unknown_below": "unknown all below",
                    "all_unknown_above": "unknown all above"}
-MODEL_LABELS = {"share_published": "published Indigenous share (per 10 points)",
-                "share_low": "Indigenous share at the lower end of its bounds (per 10 points)",
-                "share_high": "Indigenous share at the upper end of its bounds (per 10 points)",
-                "status": "majority vs not majority"}
-
-
-def fmt_pct(x, digits: int = 1) -> str:
-    """A proportion as a percentage for prose (analysis.report.text.pct); missing reads "n/a", never 0."""
-    return text.pct(x, digits)
-
-
-def fmt_p(p) -> str:
-    """A p-value for prose: 4 decimals, "< 0.0001" below that (analysis.report.text.pval)."""
-    return text.pval(p, decimals=4)
-
-
-def add_missing_measures(departments: pd.DataFrame, extra: pd.DataFrame, measures,
-                         file: str = "ethnicity_by_department.csv") -> tuple[pd.DataFrame, list[str]]:
-    """add_missing_columns for each measure in sorted order; returns the table and every column added."""
-    added = []
-    for m in sorted(set(measures)):
-        departments, more = add_missing_columns(departments, extra, m, file=file)
-        added += more
-    return departments, added
-
-
-def record_scenarios(numbers, scenarios: pd.DataFrame) -> None:
-    """Record death share (with interval and binomial p), population share, deaths and rate ratio per scenario."""
-    for name, row in scenarios.iterrows():
-        label = SCENARIO_LABELS[name]
-        numbers.add(f"{name}.death_share", row["death_share"], unit="proportion",
-                    interval=(row["death_share_low"], row["death_share_high"]), p_value=row["binom_p"],
-                    definition=f"share of persons in scope who died in majority-Indigenous units ({label}); "
-                               "Clopper-Pearson 95 % CI; exact binomial test against the population share; "
-                               "descriptive: treats persons as independent draws")
-        numbers.add(f"{name}.population_share", row["population_share"], unit="proportion",
-                    definition=f"share of the population living in majority-Indigenous units ({label}; census count)")
-        numbers.add(f"{name}.deaths_majority", int(row["deaths_majority"]), unit="person",
-                    definition=f"persons in scope who died in majority-Indigenous units ({label})")
-        numbers.add(f"{name}.rate_ratio", row["rate_ratio"], unit="ratio",
-                    interval=(row["rate_ratio_low"], row["rate_ratio_high"]),
-                    definition=f"death rate in majority-Indigenous units over the rate elsewhere ({label}); "
-                               "exact conditional 95 % CI; descriptive: treats persons as independent draws")
-
-
-def record_models(numbers, models: dict) -> None:
-    """Record each rate model's coverage and, when fitted, its rate ratio, dispersion and quasi-Poisson p."""
-    for name, m in models.items():
-        what = MODEL_LABELS[name]
-        numbers.add(f"model.{name}.units", m["n_units"], unit="department",
-                    definition=f"units in the Poisson GLM on {what} (covariate known)")
-        if not m["fitted"]:
-            continue
-        numbers.add(f"model.{name}.rate_ratio", m["rate_ratio"], unit="ratio",
-                    interval=(m["rate_ratio_low"], m["rate_ratio_high"]), p_value=m["p_value"],
-                    definition=f"Poisson GLM (log-population offset) rate ratio for {what}; Wald 95 % CI and p "
-                               "model-based (persons as independent draws: descriptive)")
-        numbers.add(f"model.{name}.dispersion", m["dispersion"], unit="index",
-                    definition=f"Pearson chi-square / df of the Poisson GLM on {what}")
-        numbers.add(f"model.{name}.quasi_p", m["quasi_p_value"], unit="p-value",
-                    definition=f"quasi-Poisson p-value for {what} (errors scaled by the Pearson dispersion)")
-
-
-def describe_models(models: dict) -> str:
-    """One markdown bullet per rate model: its estimate and coverage, or why it was not fitted."""
-    lines = []
-    for name, m in models.items():
-        what = MODEL_LABELS[name]
-        if not m["fitted"]:
-            lines.append(f"* **{what}**: not fitted — {m['reason']} ({m['n_units']} of {m['n_units_total']} units).")
-            continue
-        lines.append(
-            f"* **{what}**: rate ratio **{m['rate_ratio']:.2f}** (95 % CI {m['rate_ratio_low']:.2f}–"
-            f"{m['rate_ratio_high']:.2f}, model-based Poisson p {fmt_p(m['p_value'])}: persons as independent "
-            f"draws, descriptive); dispersion {m['dispersion']:.1f}, quasi-Poisson p "
-            f"**{fmt_p(m['quasi_p_value'])}**. Coverage: {m['n_units']} of {m['n_units_total']} units "
-            f"({m['deaths_used']} deaths): {', '.join(m['units'])}.")
-    return "\n".join(lines)
 
 
 def permutation_possible(table: pd.DataFrame) -> bool:
@@ -506,56 +423,6 @@ def alternatives(victims: pd.DataFrame, departments: pd.DataFrame, grid, scope: 
                 "date_policy": scope.policy}
         out.append({"key": spec_key(m, t, ctx, cut), "spec": spec, "definition": (m, t, ctx, cut), "result": r})
     return out
-
-
-def record_alternative(numbers, alt: dict) -> None:
-    """Record the shares of one alternative definition (known only, minimum and maximum) under its stable key."""
-    key, spec, s, c = alt["key"], alt["spec"], alt["result"]["scenarios"], alt["result"]["coverage"]
-    k, lo, hi = s.loc["known_only"], s.loc["all_unknown_below"], s.loc["all_unknown_above"]
-    numbers.add(f"{key}.death_share", k.death_share, unit="proportion", spec=spec,
-                interval=(k.death_share_low, k.death_share_high), p_value=k.binom_p,
-                definition="death share of majority-Indigenous units, units with a known status only; Clopper-Pearson "
-                           "95 % CI; exact binomial test against the population share; descriptive: persons "
-                           "treated as independent draws")
-    numbers.add(f"{key}.population_share", k.population_share, unit="proportion", spec=spec,
-                definition="population share of majority-Indigenous units, units with a known status only")
-    numbers.add(f"{key}.death_share_min", lo.death_share, unit="proportion", spec=spec,
-                interval=(lo.death_share_low, lo.death_share_high), p_value=lo.binom_p,
-                definition="death share if every unknown unit (and person without department) is outside the group")
-    numbers.add(f"{key}.death_share_max", hi.death_share, unit="proportion", spec=spec,
-                interval=(hi.death_share_low, hi.death_share_high), p_value=hi.binom_p,
-                definition="death share if every unknown unit (and person without department) is inside the group")
-    numbers.add(f"{key}.population_share_min", lo.population_share, unit="proportion", spec=spec,
-                definition="population share if every unknown unit is outside the group")
-    numbers.add(f"{key}.population_share_max", hi.population_share, unit="proportion", spec=spec,
-                definition="population share if every unknown unit is inside the group")
-    numbers.add(f"{key}.deaths", int(lo.deaths_total), unit="person", spec=spec,
-                definition="persons counted under this definition (all units)")
-    numbers.add(f"{key}.units_majority", c["n_majority"], unit="department", spec=spec,
-                definition="units classified majority-Indigenous under this definition")
-    numbers.add(f"{key}.units_unknown", c["n_unknown"], unit="department", spec=spec,
-                definition="units whose status is unknown under this definition")
-
-
-def alternatives_table(alts: list[dict]) -> pd.DataFrame:
-    """One row per alternative definition: its majority units and the shares, known-only and at both extremes."""
-    rows = []
-    for alt in alts:
-        m, t, ctx, cut = alt["definition"]
-        r = alt["result"]
-        s, c, tab = r["scenarios"], r["coverage"], r["table"]
-        k, lo, hi = s.loc["known_only"], s.loc["all_unknown_below"], s.loc["all_unknown_above"]
-        rows.append({"key": alt["key"], "measure": m, "threshold": t,
-                     "contexts": "+".join(sorted(ctx)) if ctx else "all", "cutoff_date": cut,
-                     "deaths": int(lo.deaths_total), "units_majority": c["n_majority"],
-                     "units_unknown": c["n_unknown"],
-                     "majority_units": ", ".join(tab.loc[tab.status == "majority", "department"]),
-                     "population_share": k.population_share, "death_share": k.death_share,
-                     "death_share_low": k.death_share_low, "death_share_high": k.death_share_high,
-                     "binom_p": k.binom_p, "population_share_min": lo.population_share,
-                     "population_share_max": hi.population_share, "death_share_min": lo.death_share,
-                     "death_share_max": hi.death_share})
-    return pd.DataFrame(rows)
 
 
 # ----------------------------------------------------- evidence at the level it was generated (issue 10, item 1)
@@ -620,40 +487,11 @@ def contrast(persons: pd.DataFrame, departments: pd.DataFrame, table: pd.DataFra
                              population_col=POPULATION_BASES[population_base])
 
 
-def record_event_level(numbers, events: pd.DataFrame, boot: pd.DataFrame) -> None:
-    """Record, per scenario, the event counts with their exact test and the event-bootstrap death share."""
-    for name, r in events.iterrows():
-        label = SCENARIO_LABELS[name]
-        numbers.add(f"events.{name}.events_majority", int(r["events_group"]), unit="event",
-                    definition=f"lethal events in majority-Indigenous units ({label}); an event is placed in the "
-                               "department holding most of its counted persons")
-        numbers.add(f"events.{name}.events_total", int(r["events_total"]), unit="event",
-                    definition=f"lethal events with counted deaths in the units considered ({label})")
-        numbers.add(f"events.{name}.event_share", r["event_share"], unit="proportion",
-                    interval=(r["event_share_low"], r["event_share_high"]), p_value=r["p_value"],
-                    definition=f"share of lethal events in majority-Indigenous units ({label}); unit: event; "
-                               "Clopper-Pearson 95 % CI; exact binomial test against the population share")
-    for name, r in boot.iterrows():
-        label = SCENARIO_LABELS[name]
-        numbers.add(f"bootstrap.{name}.death_share", r["death_share"], unit="proportion",
-                    interval=(r["death_share_low"], r["death_share_high"]),
-                    definition=f"share of persons in scope who died in majority-Indigenous units ({label}); 95 % "
-                               f"percentile interval from resampling the {int(r['events'])} lethal events "
-                               f"({int(r['n_boot']):,} resamples, seed {int(r['seed'])})")
-
-
-def record_contrast(numbers, name: str, results, headline, dispersion: float, design) -> None:
-    """Record one contrast's methods (rate ratio, interval, p-value, role) and its most conservative headline."""
-    for r in results:
-        numbers.add(f"clustered.{name}.{r.method}", r.estimate, unit="ratio",
-                    interval=None if math.isnan(r.low) else (r.low, r.high), p_value=r.p_value,
-                    definition=f"rate ratio majority-Indigenous units / the others ({SCENARIO_LABELS[name]}): "
-                               f"{r.label}; treats the {r.level} as the independent unit; {role(r)}")
-    numbers.add(f"clustered.{name}.dispersion", dispersion, unit="index",
-                definition=f"Pearson chi-square / df of the two-group Poisson model over {design.D} units "
-                           f"({SCENARIO_LABELS[name]}); 1 = Poisson variance")
-    numbers.add(f"clustered.{name}.rate_ratio", headline.estimate, unit="ratio",
-                interval=(headline.low, headline.high), p_value=headline.p_value,
-                definition=f"rate ratio majority-Indigenous units / the others ({SCENARIO_LABELS[name]}); most "
-                           f"conservative defensible p ({headline.p_method}) and interval ({headline.interval_method})"
-                           f" over {design.G} lethal events and {design.D} units")
+def __getattr__(name: str):
+    """ECOLOGICAL_CAVEAT is prose and lives in analysis.tasks.ethnic.prose; this keeps `from analysis.stats.ethnic
+    import ECOLOGICAL_CAVEAT` (notebook 08) working until its callers import it from there. Imported lazily: the task
+    package imports this module."""
+    if name == "ECOLOGICAL_CAVEAT":
+        from analysis.tasks.ethnic.prose import ECOLOGICAL_CAVEAT
+        return ECOLOGICAL_CAVEAT
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
