@@ -20,6 +20,7 @@ from analysis.report.figures import apply_style
 from analysis.report.numbers import Numbers
 from analysis.report.plots import ethnic as plots
 from analysis.report.plots.regional import methods_forest
+from analysis.report.text import monte_carlo_note
 from analysis.stats import clustered as C
 from analysis.stats import ethnic as E
 from analysis.stats import regression as R
@@ -247,7 +248,8 @@ def _rate_ratio(spec: Spec, inputs: Inputs, shares: dict, persons: pd.DataFrame,
     result.values.update(
         contrasts=contrasts, methods=methods[tables.SHOWN_METHOD_COLUMNS], rate_ratio=c,
         rate_ratio_how=prose.headline_methods(c["results"], head), exact_conditional=by["exact_conditional"],
-        monte_carlo_note=R.monte_carlo_note(by[head.p_method], n_wild=spec.n_wild, n_draws=spec.n_permutations))
+        monte_carlo_note=monte_carlo_note(by[head.p_method].p_value, R.resampling_draws(
+            by[head.p_method], n_wild=spec.n_wild, n_draws=spec.n_permutations)))
 
 
 def _department_level(spec: Spec, shares: dict, result: Result) -> None:
