@@ -13,7 +13,7 @@ import pandas as pd
 from analysis.register.scope import Scope, select
 from analysis.stats.descriptive import LEVELS, as_category
 from analysis.stats.exact import binom_ci
-from analysis.stats.injured import WAVES, attended
+from analysis.stats.injured import WAVES, attended, lethality_ci
 
 NOT_KNOWN = ("unknown", "not_applicable")
 UPPER_BODY = ("head", "neck", "thorax")
@@ -137,14 +137,16 @@ def civilians_per_officer(victims: pd.DataFrame, scope: Scope) -> Indicator:
 
 
 def lethality_index(killed: int, injured: int | None, *, source: str, window: str, note: str = "") -> Indicator:
-    """Killed per injured (Monitor: > 1 signals lethal force used beyond need). None when injured is missing."""
+    """Killed per injured (Monitor: > 1 signals lethal force used beyond need). None when injured is missing or
+    zero. The value is stats.injured.lethality_ci's, which adds the exact interval."""
     if injured is None or pd.isna(injured):
         return Indicator("lethality_index", None, int(killed), None, source, window,
                          (note + "; " if note else "") + "no injured count for this scope and window: not computed")
     if int(injured) == 0:
         return Indicator("lethality_index", None, int(killed), 0, source, window,
                          (note + "; " if note else "") + "zero injured: ratio undefined")
-    return Indicator("lethality_index", int(killed) / int(injured), int(killed), int(injured), source, window, note)
+    return Indicator("lethality_index", lethality_ci(int(killed), int(injured))[0], int(killed), int(injured), source,
+                     window, note)
 
 
 _NUMBER = re.compile(r"^\s*(?P<q>[~>≥<]|approx\.?\s*)?\s*(?P<n>\d[\d,]*)")
