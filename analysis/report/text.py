@@ -65,3 +65,17 @@ def sig(x, digits: int = 3, thousands: bool = True) -> str:
     if rounded != 0 and math.floor(math.log10(abs(rounded))) > math.floor(math.log10(abs(x))):
         decimals = max(0, decimals - 1)  # 9.996 → '10.0', not '10.00'
     return num(rounded, decimals, thousands)
+
+
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+                10: "ten"}
+
+
+def number_word(k: int) -> str:
+    """A small count in words ('seven'), larger ones in digits ('12')."""
+    return NUMBER_WORDS.get(k, str(k))
+
+
+def count_of(k: int, noun: str = "person") -> str:
+    """'1 person', '3 persons': a count with its noun, plural by -s."""
+    return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
