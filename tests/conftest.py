@@ -10,3 +10,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 def close_figures():
     yield
     plt.close("all")
+
+
+# ---------------------------------------------------------------- a synthetic victims register (tests of 02 and 05)
+from tests.registers import synthetic_victims  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def make_victims():
+    """The synthetic register's factory: make_victims(n=60, seed=3)."""
+    return synthetic_victims

@@ -10,15 +10,19 @@ from analysis.report import figures
 from analysis.register import vocab
 from analysis.report.plots import descriptive as P
 from analysis.stats import descriptive as D
-from tests.test_stats_descriptive import one_day, synthetic_victims
 
 SCOPE = "all contexts; date of death 7 Dec 2022 – 31 Mar 2023"
 CODE = re.compile(r"^[a-z]+(_[a-z]+)+$")  # a vocab code such as firearm_projectile
 
 
 @pytest.fixture(scope="module")
-def victims():
-    return synthetic_victims(n=80, seed=11)
+def victims(make_victims):
+    return make_victims(n=80, seed=11)
+
+
+def one_day(v: pd.DataFrame) -> pd.Series:
+    """Independent of the package: a person is on a day when both bounds are given and equal."""
+    return v["date_death_min"].notna() & (v["date_death_min"] == v["date_death_max"])
 
 
 def n_in(text: str) -> int:

@@ -1,4 +1,8 @@
-"""Department choropleths from the bundled INEI-2007 boundary file (no basemap, no network)."""
+"""Department choropleths (no basemap, no network): geometry and drawing only.
+
+The boundaries are the register's (INEI 2007 limits, data/processed/departments.geojson); the values drawn come
+from the analyses (the rates per 100,000 from analysis.stats.rates).
+"""
 import contextlib
 import locale
 from pathlib import Path
@@ -8,18 +12,15 @@ import matplotlib.patheffects as patheffects
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from analysis import paths
 from analysis.report.figures import SEQUENTIAL_CMAP
 from analysis.report.figures import caption as add_caption
-from analysis.stats.exact import poisson_ci
 
-GEOJSON = paths.RAW / "geo" / "peru_departamental_simple.geojson"
 N_DEPARTMENTS = 25  # 24 departments + Provincia Constitucional del Callao (07)
 
 
-def read_departments_geo(path=None) -> gpd.GeoDataFrame:
+def read_departments_geo(path) -> gpd.GeoDataFrame:
     """Department polygons keyed by ubigeo_dep (= FIRST_IDDP, INEI 2-digit); checks all 25 units are there once."""
-    path = Path(path or GEOJSON)
+    path = Path(path)
     with _c_locale():
         geo = gpd.read_file(path)
     geo["ubigeo_dep"] = geo["FIRST_IDDP"].astype(str)
@@ -44,27 +45,6 @@ def _c_locale():
     finally:
         if old is not None:
             locale.setlocale(locale.LC_ALL, old)
-
-
-def deaths_per_100k(victims: pd.DataFrame, departments: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Deaths and deaths per 100,000 (2017 census population) for every department, zero where none recorded.
-
-    A zero is a zero of this register in its window; deaths with unknown department are not placed in any unit
-    (count them with `victims.ubigeo_dep.isna()`). Interval: exact Poisson (Garwood) on the count.
-    """
-    deps = departments[["ubigeo_dep", "department", "pop_census_2017_persons"]].copy()
-    deps["ubigeo_dep"] = deps["ubigeo_dep"].astype(str)
-    unknown = sorted(set(victims["ubigeo_dep"].dropna().astype(str)) - set(deps["ubigeo_dep"]))
-    if unknown:
-        raise ValueError(f"victims have department codes not in departments.csv: {unknown}")
-    counts = victims["ubigeo_dep"].dropna().astype(str).value_counts()
-    deps["deaths"] = deps["ubigeo_dep"].map(counts).fillna(0).astype(int)
-    pop = pd.to_numeric(deps["pop_census_2017_persons"]).astype(float)
-    deps["per_100k"] = deps["deaths"] / pop * 1e5
-    ci = deps["deaths"].map(lambda k: poisson_ci(int(k), alpha))
-    deps["ci_low"] = [lo / p * 1e5 for (lo, _), p in zip(ci, pop)]
-    deps["ci_high"] = [hi / p * 1e5 for (_, hi), p in zip(ci, pop)]
-    return deps.sort_values("ubigeo_dep").reset_index(drop=True)
 
 
 def join_geo(geo: gpd.GeoDataFrame, table: pd.DataFrame, key: str = "ubigeo_dep") -> gpd.GeoDataFrame:

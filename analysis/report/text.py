@@ -74,3 +74,17 @@ def monte_carlo_note(p_value, n_draws: int | None) -> str:
         return ""
     se = float(math.sqrt(p_value * (1 - p_value) / n_draws))
     return f" (Monte Carlo standard error {se:.4f} over {n_draws:,} draws)"
+
+
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+                10: "ten"}
+
+
+def number_word(k: int) -> str:
+    """A small count in words ('seven'), larger ones in digits ('12')."""
+    return NUMBER_WORDS.get(k, str(k))
+
+
+def count_of(k: int, noun: str = "person") -> str:
+    """'1 person', '3 persons': a count with its noun, plural by -s."""
+    return f"{k} {noun}" if k == 1 else f"{k} {noun}s"

@@ -8,23 +8,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from analysis.report.figures import CONTEXT_COLOURS, FORCE_COLOURS, NEUTRAL_COLOUR, NOT_APPLICABLE_COLOUR, SEX_COLOURS, UNKNOWN_COLOUR, caption, label, wrap, year_axis
-from analysis.stats.descriptive import AGE_BANDS, LEVELS, UNKNOWN, DailySeries, age_band, as_category, iso_dates, pool_groups
+from analysis.report import text as T
+from analysis.report.figures import (CONTEXT_COLOURS, FORCE_COLOURS, NEUTRAL_COLOUR, SEX_COLOURS, caption, label, wrap,
+                                     year_axis)
+from analysis.stats.descriptive import (AGE_BANDS, LEVELS, UNKNOWN, DailySeries, age_band, as_category, iso_dates,
+                                        pool_groups)
 
-# kept for callers of the former module-level names
-UNKNOWN_GREY, NOT_APPLICABLE_GREY = UNKNOWN_COLOUR, NOT_APPLICABLE_COLOUR
-NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
-                10: "ten"}
 AGE_UNKNOWN_LABEL = "age unknown"
-DEPARTMENT_UNKNOWN = "department unknown"
-
-
-def _count_word(k: int) -> str:
-    return NUMBER_WORDS.get(k, str(k))
-
-
-def _persons(k: int) -> str:
-    return f"{k} person" if k == 1 else f"{k} persons"
 
 
 def _title(what: str, scope: str, n_text: str, width_inches: float = 7.5) -> str:
@@ -58,11 +48,11 @@ def deaths_over_time_by_context(by_context: DailySeries, start_date: str, cutoff
     scope = scope or f"deaths {start_date} to {cutoff_date}"
     fig.suptitle(_title("Deaths per day (top) and cumulative deaths (bottom), by context", scope,
                         f"n = {n_day} persons whose date of death is known to the day"), fontsize=10)
-    note = (f"Not shown: {_persons(n_span)} whose date of death is known only as an interval of several days "
+    note = (f"Not shown: {T.count_of(n_span)} whose date of death is known only as an interval of several days "
             f"(counted in the notebook's tables; {n_day + n_span} persons possibly in the window in all)."
             if n_span else "Every person possibly in the window has a date of death known to the day.")
     if "unknown" in totals and totals["unknown"]:
-        note += f" Grey: {_persons(int(totals['unknown']))} whose context is unknown."
+        note += f" Grey: {T.count_of(int(totals['unknown']))} whose context is unknown."
     fig.tight_layout()
     caption(fig, note)
     data = iso_dates(t).assign(context=lambda d: d["group"].map(lambda c: label("context", c)))
@@ -94,13 +84,13 @@ def cumulative_by_department(by_department: DailySeries, top: int = 7, scope: st
     fig = g.figure
     fig.supylabel("cumulative deaths", fontsize=9)
     scope = scope or "deaths in the window"
-    fig.suptitle(_title(f"Cumulative deaths by department ({_count_word(top)} with most deaths; the rest combined)",
+    fig.suptitle(_title(f"Cumulative deaths by department ({T.number_word(top)} with most deaths; the rest combined)",
                         scope, f"n = {n_shown} persons with known department and date known to the day", 9),
                  fontsize=10)
     fig.tight_layout()
     n_span = len(by_department.spanning)
-    caption(fig, f"Panel title: department (deaths shown). Not shown: {_persons(n_unknown)} with unknown department "
-                 f"(date known to the day) and {_persons(n_span)} whose date of death spans several days.")
+    caption(fig, f"Panel title: department (deaths shown). Not shown: {T.count_of(n_unknown)} with unknown department "
+                 f"(date known to the day) and {T.count_of(n_span)} whose date of death spans several days.")
     return fig, iso_dates(dep)
 
 
@@ -145,8 +135,8 @@ def age_sex(victims: pd.DataFrame, scope: str | None = None):
     by_sex = data.groupby("sex")["persons"].sum()
     ax.set_title(_title("Persons by age band and sex", scope or "persons in scope", f"n = {n} persons"))
     fig.tight_layout()
-    caption(fig, f"Age unknown: {_persons(int(totals[AGE_UNKNOWN_LABEL]))} (last bar). Sex unknown: "
-                 f"{_persons(int(by_sex[UNKNOWN]))} (grey). Number above a bar: persons in that age band.")
+    caption(fig, f"Age unknown: {T.count_of(int(totals[AGE_UNKNOWN_LABEL]))} (last bar). Sex unknown: "
+                 f"{T.count_of(int(by_sex[UNKNOWN]))} (grey). Number above a bar: persons in that age band.")
     return fig, data
 
 
@@ -179,7 +169,7 @@ def cause_by_force(xt: pd.DataFrame, scope: str | None = None):
                         f"n = {n} persons"))
     fig.tight_layout()
     col = wide.sum()
-    caption(fig, f"Cause unknown: {_persons(int(wide.loc['unknown'].sum()))} (last bar). Force unknown: "
-                 f"{_persons(int(col.get('unknown', 0)))} (grey); no force alleged (e.g. blockade deaths): "
-                 f"{_persons(int(col.get('not_applicable', 0)))} (light grey). Bar end: persons (% of n).")
+    caption(fig, f"Cause unknown: {T.count_of(int(wide.loc['unknown'].sum()))} (last bar). Force unknown: "
+                 f"{T.count_of(int(col.get('unknown', 0)))} (grey); no force alleged (e.g. blockade deaths): "
+                 f"{T.count_of(int(col.get('not_applicable', 0)))} (light grey). Bar end: persons (% of n).")
     return fig, long

@@ -1,8 +1,10 @@
-"""Notebook 02 (descriptive) runs end to end via papermill and records its numbers (notebook 05: test_task_force.py).
+"""Notebook 02 (descriptive): its task, called as the notebook calls it, records its numbers and writes its tables
+(notebook 05: tests/test_task_force.py).
 
 Real-data runs skip (with the reason) only while data/processed/victims.csv is absent; a synthetic register
 always exercises the notebooks so a broken cell is caught before the real tables exist.
 """
+import ast
 import json
 from pathlib import Path
 
@@ -11,23 +13,39 @@ import pytest
 
 from analysis import paths
 from analysis.stats import descriptive as D
-from tests.test_stats_descriptive import synthetic_victims
+from analysis.tasks import descriptive as task02
+from analysis.workflow.params import declared_parameters
+from tests.registers import synthetic_victims
 
 papermill = pytest.importorskip("papermill")
 
 NB02 = paths.NOTEBOOKS / "02-descriptive.ipynb"
 REAL = paths.PROCESSED / "victims.csv"
 PARAMS02 = [{}, {"cutoff_date": "2023-02-28", "contexts": ["clash"]}]
+# notebook 05 reads notebook 04's classification table; None = the published one (outputs/tables)
+# MINSA snapshot columns of departments.csv and the window each covers (typed here, independently of the package)
 
 
-def run(nb: Path, tmp: Path, processed: Path, params: dict) -> dict:
-    """Execute `nb` into tmp/out."""
+def run02(tmp: Path, processed: Path, params: dict) -> dict:
+    """Task 02 as its notebook runs it (spec, inputs, run, write) into tmp/out; returns its numbers."""
     out = tmp / "out"
-    tmp.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(str(nb), str(tmp / nb.name), kernel_name="python3", cwd=str(paths.NOTEBOOKS),
-                               parameters={**params, "processed_dir": str(processed), "outputs_dir": str(out)},
-                               progress_bar=False)
-    return json.loads((out / "numbers.json").read_text(encoding="utf-8"))
+    spec = task02.spec(**params, processed_dir=str(processed), outputs_dir=str(out))
+    task02.run(spec, task02.inputs(spec, processed, out)).write(out)
+    return json.loads((out / "numbers" / f"{task02.TASK.name}.json").read_text(encoding="utf-8"))
+
+
+def with_boundaries(processed: Path) -> Path:
+    """The synthetic register gets the real register's department boundaries (the map needs all 25 units)."""
+    target = task02.boundary_file(processed)
+    if not target.exists():
+        target.write_bytes(task02.boundary_file(paths.PROCESSED).read_bytes())
+    return processed
+
+
+def test_02_parameters_cell_equals_task_params():
+    declared = declared_parameters(NB02)
+    assert list(declared) == list(task02.TASK.params)
+    assert {k: ast.literal_eval(v["default"]) for k, v in declared.items()} == task02.TASK.params
 
 
 def expected_02_keys() -> set:
@@ -114,6 +132,9 @@ def check_02_figure_data(nums: dict, one_day: pd.DataFrame, figures: Path):
     assert len(geo) == 25 and (geo["deaths"] > 0).sum() == value["departments_with_deaths"]
 
 
+UPPER, SITES = ["head", "neck", "thorax"], ["head", "neck", "thorax", "abdomen", "back", "limbs", "multiple"]
+
+
 @pytest.fixture(scope="module")
 def synthetic_processed(tmp_path_factory):
     d = tmp_path_factory.mktemp("processed")
@@ -137,9 +158,10 @@ def synthetic_processed(tmp_path_factory):
 
 
 def test_02_synthetic_runs_and_is_deterministic(tmp_path, synthetic_processed):
-    nums = run(NB02, tmp_path / "a", synthetic_processed, {})
+    processed = with_boundaries(synthetic_processed)
+    nums = run02(tmp_path / "a", processed, {})
     check_02(nums, synthetic_processed / "victims.csv", {}, tmp_path / "a" / "out")
-    again = run(NB02, tmp_path / "b", synthetic_processed, {})
+    again = run02(tmp_path / "b", processed, {})
     assert again == nums
     for rel in ("tables/descriptive_events.csv", "figures/descriptive_map_deaths_per_100k.svg",
                 "figures/descriptive_age_sex.png"):
@@ -152,4 +174,6 @@ needs_real = pytest.mark.skipif(not REAL.exists(), reason="data/processed/victim
 @needs_real
 @pytest.mark.parametrize("params", PARAMS02)
 def test_02_real(tmp_path, params):
-    check_02(run(NB02, tmp_path, paths.PROCESSED, params), REAL, params, tmp_path / "out")
+    check_02(run02(tmp_path, paths.PROCESSED, params), REAL, params, tmp_path / "out")
+
+
