@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from analysis import paths
-from tests.test_pins import _norm, pip_pins
+from tests.pins import norm as _norm, pip_pins
 
 ROOT = paths.ROOT
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

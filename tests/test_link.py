@@ -1,6 +1,5 @@
 """Linkage outcomes on real variant pairs from mentions.csv (rows copied as the cleaner outputs them)."""
 import pandas as pd
-import pytest
 
 from analysis.register import link, pairs
 from analysis.steplog import StepLog

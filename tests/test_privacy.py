@@ -5,7 +5,7 @@ import pytest
 from analysis import paths
 from analysis.register import privacy, build as register, sources
 from analysis.register.vocab import fold
-from tests.test_no_protected_names import hits_in, published_files
+from tests.published import hits_in, published_files
 
 # The seven minors the sources protect with initials, with the full names other sources print for them.
 KNOWN = {

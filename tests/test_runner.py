@@ -1,16 +1,13 @@
 """The notebook runner on a tiny project of fixture notebooks executed through papermill in tmp_path."""
-import io
 import json
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from analysis.register import manifest
 from analysis.workflow import fingerprint, runner
 from analysis.workflow.params import ParameterError
-from tests.projects import FIXTURES, PIPELINE, make_project, run, write_raw  # noqa: F401
+from tests.projects import FIXTURES, make_project, run, write_raw
 
 def steps(spec: dict) -> dict:
     return {n: runner.Step(n, deps) for n, deps in spec.items()}

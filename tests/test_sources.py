@@ -1,7 +1,6 @@
 """Raw readers: real files load; broken copies fail naming file, row and field."""
 import csv
 import shutil
-from pathlib import Path
 
 import pytest
 

@@ -8,7 +8,6 @@ from tests.registers import as_register
 
 # The synthetic register lives in tests/conftest.py (fixture make_victims). Re-exported for the tests of notebook 05
 # that still import it from here; remove once they take the fixture.
-from tests.registers import synthetic_victims  # noqa: F401
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 """Force-use shares, exact tests and indicators checked against independent computations."""
-import math
 
 import pandas as pd
 import pytest
