@@ -140,7 +140,7 @@ def notebook_of(key: str, notebooks: list[str], owners: dict | None = None) -> s
 def number_owners() -> dict[str, str]:
     """{prefix: notebook}: each task's numbers carry its name as prefix (analysis.tasks.base.Task)."""
     from analysis.tasks.base import declarations
-    return {t.name: notebook for notebook, t in declarations().items()}
+    return {t.name: t.notebook for t in declarations().values() if t.notebook}
 
 
 def notebook_names(root: Path) -> list[str]:

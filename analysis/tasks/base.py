@@ -27,11 +27,17 @@ MODULES = ("register", "descriptive", "regional", "ethnic", "force", "command", 
 @dataclass(frozen=True)
 class Task:
     name: str  # prefix of its numbers: outputs/numbers/<name>.json
-    notebook: str  # notebooks/<notebook>.ipynb
+    notebook: str | None  # notebooks/<notebook>.ipynb; None for a command task
     reads: tuple = ()  # globs the task reads; any change reruns it
     writes: tuple = ()  # globs it writes, under data/processed/ or outputs/
     after: tuple = ()  # notebooks that must run first
     params: dict = field(default_factory=dict)  # name -> default (the notebook's parameters cell must agree)
+    command: tuple = ()  # a task without a notebook: `python -m analysis <command>` (the sweep)
+
+    @property
+    def step(self) -> str:
+        """The task's name in the runner's graph: its notebook, or its own name when it has none."""
+        return self.notebook or self.name
 
     @property
     def numbers_file(self) -> str:
@@ -76,7 +82,8 @@ def folders(processed_dir: str = "", outputs_dir: str = "") -> tuple[Path, Path]
 
 
 def declarations() -> dict:
-    """{notebook name: Task} for every task module in MODULES."""
+    """{step name: Task} for every task module in MODULES (a module may declare several: TASKS)."""
     import importlib
-    tasks = [importlib.import_module(f"analysis.tasks.{m}").TASK for m in MODULES]
-    return {t.notebook: t for t in tasks}
+    modules = [importlib.import_module(f"analysis.tasks.{m}") for m in MODULES]
+    tasks = [t for mod in modules for t in getattr(mod, "TASKS", (mod.TASK,))]
+    return {t.step: t for t in tasks}

@@ -9,6 +9,8 @@ import contextlib
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -50,6 +52,18 @@ def _without_injected(notebook_path: Path):
     nb = nbformat.read(str(notebook_path), as_version=4)
     nb.cells = [c for c in nb.cells if INJECTED_TAG not in c.metadata.get("tags", [])]
     return nb
+
+
+def run_command(name: str, command, root: Path, package_root: Path | None = None) -> None:
+    """Run `python -m analysis <command>` in the (staged) project, with the kernels' environment; a non-zero exit
+    raises NotebookFailed with the end of its output."""
+    with kernel_env(root, package_root):
+        proc = subprocess.run([sys.executable, "-m", "analysis", *command], cwd=root, capture_output=True,
+                              text=True, check=False)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-12:])
+        raise NotebookFailed(f"{name}: `python -m analysis {' '.join(command)}` exited with code "
+                             f"{proc.returncode}:\n{tail}")
 
 
 @contextlib.contextmanager

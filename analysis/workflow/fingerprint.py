@@ -39,7 +39,7 @@ def source_hash(notebook_path) -> str:
 def fingerprint(root: Path, step: Step, notebook_path: Path, parameters: dict) -> dict:
     return {"inputs": hash_files(root, step.inputs),
             "code": hash_files(root, ["analysis/**/*.py"]),
-            "source": source_hash(notebook_path),
+            "source": sha256_hex(" ".join(step.command).encode()) if step.command else source_hash(notebook_path),
             "parameters": sha256_hex(json.dumps(parameters, sort_keys=True).encode())}
 
 
@@ -86,7 +86,7 @@ def decide(stage, step, parameters, state, published, before, force, kept=True) 
     notebook is where the run keeps it (see _run_notebook_kept)."""
     if force:
         return "run", ["forced (--force)"]
-    current = fingerprint(stage, step, notebook_file(stage, step.name), parameters)
+    current = fingerprint(stage, step, None if step.command else notebook_file(stage, step.name), parameters)
     why = reasons(stage, step, current, state.get(step.name), before)
     if not why and kept:
         return "skip", ["unchanged"]

@@ -22,7 +22,7 @@ from analysis.io import write_json_atomic
 from analysis.register import manifest
 from analysis.report import numbers
 from analysis.workflow import params as params_mod
-from analysis.workflow.execute import NotebookFailed, execute  # noqa: F401  (re-exported)
+from analysis.workflow.execute import NotebookFailed, execute, run_command  # noqa: F401  (re-exported)
 from analysis.workflow.fingerprint import (decide, decide_all, fingerprint, load_state, output_hashes,  # noqa: F401
                                            ancestors)
 from analysis.workflow.graph import (PipelineError, Step, load_pipeline, load_steps, notebook_file,  # noqa: F401
@@ -43,11 +43,11 @@ def plan(root: Path, params_file: Path, pipeline_file: Path, only=None):
         unknown = sorted(set(only) - set(steps))
         if unknown:
             raise PipelineError(f"--only: unknown notebook(s) {unknown}; known: {', '.join(order)}")
-    missing = [n for n in order if not notebook_file(root, n).exists()]
+    missing = [n for n in order if not steps[n].command and not notebook_file(root, n).exists()]
     if missing:
         raise PipelineError("notebook(s) declared in the pipeline but not found: "
                             + ", ".join(paths.rel(notebook_file(root, n)) for n in missing))
-    declared = {n: params_mod.declared_parameters(notebook_file(root, n)) for n in order}
+    declared = {n: {} if steps[n].command else params_mod.declared_parameters(notebook_file(root, n)) for n in order}
     resolved = params_mod.resolve(config, declared)
     selected = [n for n in order if not only or n in only]
     return selected, steps, resolved
@@ -99,7 +99,7 @@ def _run(root, params_file, pipeline_file, force, only, out, dry_run) -> list:
     try:
         before = {n: output_hashes(stage, steps[n]) for n in steps}
         intact = {n: state.get(n, {}).get("outputs") == before[n] for n in steps}
-        kept = {n: _run_notebook_kept(root, dest, n) for n in steps}
+        kept = {n: bool(steps[n].command) or _run_notebook_kept(root, dest, n) for n in steps}
         first = decide_all(stage, selected, steps, resolved, state, published, before, force, kept)
         clock.expect(first, state, published)
         print(_header(rel_to(params_file, root), dest, first), file=out, flush=True)
@@ -213,15 +213,18 @@ def _run_one(root, stage, step, parameters, state, published, force, before, kep
     verdict, why = decide(stage, step, parameters, state, published, before, force, kept)
     if verdict == "skip":
         if why == ["same as the published run"]:
-            fingerprints[step.name] = fingerprint(stage, step, notebook_file(stage, step.name), parameters)
+            fingerprints[step.name] = fingerprint(stage, step, _notebook(stage, step), parameters)
         print(label, f"skipped ({why[0]})", file=out, flush=True)
         clock.done(step.name, None)
         return step.name, "skipped", 0.0
     print(label, f"running: {'; '.join(why)}", file=out, flush=True)
-    nb_path = notebook_file(stage, step.name)
+    nb_path = _notebook(stage, step)
     start = time.perf_counter()
     try:
-        execute(nb_path, parameters, stage, failed_dir=root / ".cache" / "failed", package_root=root)
+        if step.command:
+            run_command(step.name, step.command, stage, package_root=root)
+        else:
+            execute(nb_path, parameters, stage, failed_dir=root / ".cache" / "failed", package_root=root)
     except NotebookFailed:
         print(label, "FAILED", file=out, flush=True)
         raise
@@ -230,6 +233,10 @@ def _run_one(root, stage, step, parameters, state, published, force, before, kep
     fingerprints[step.name] = {**fingerprint(stage, step, nb_path, parameters), "seconds": round(seconds, 1)}
     print(label, f"done in {seconds:.1f} s ({clock.done(step.name, seconds)})", file=out, flush=True)
     return step.name, "ran", seconds
+
+
+def _notebook(stage: Path, step: Step) -> Path | None:
+    return None if step.command else notebook_file(stage, step.name)
 
 
 def _new_state(state, steps, stage, fingerprints, intact) -> dict:
