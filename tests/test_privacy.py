@@ -87,7 +87,7 @@ def test_victims_unchanged_and_log_records_masking(reg):
 def test_written_register_passes_the_scan(reg, tmp_path):
     register.write(reg, out_dir=tmp_path / "data/processed")
     files = published_files(tmp_path)
-    assert len(files) == len(list((tmp_path / "data/processed").iterdir())) == 12  # datapackage.json included
+    assert len(files) == len(list((tmp_path / "data/processed").iterdir())) == 13  # datapackage.json and published_claims.csv included
     assert [h for f in files for h in hits_in(f, reg.protected)] == []
 
 

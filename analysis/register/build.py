@@ -13,6 +13,7 @@ import pandas as pd
 from analysis.register import codebook, conflicts, covariates, datapackage, events as events_mod, hand, intervals, link, manifest, privacy, reconcile, schemas, scope, sources
 from analysis import paths
 from analysis.register.clean import places
+from analysis.register import claims_table
 from analysis.register.clean.mentions import clean_mentions
 from analysis.io import staged_dir, write_csv_atomic, write_text_atomic
 from analysis.steplog import StepLog
@@ -112,6 +113,7 @@ def build(raw_dir=None, params: Params | None = None) -> Register:
         "reconciliation_identity": identity,
         "departments": departments,
         "events": events,
+        "published_claims": claims_table.read(raw_dir / claims_table.RAW),
     }
     # Minors: text leaves the register masked; protection is judged on every source, whatever the parameters.
     every_row = not params.exclude_sources and params.include_paraphrase

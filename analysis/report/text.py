@@ -65,3 +65,10 @@ def sig(x, digits: int = 3, thousands: bool = True) -> str:
     if rounded != 0 and math.floor(math.log10(abs(rounded))) > math.floor(math.log10(abs(x))):
         decimals = max(0, decimals - 1)  # 9.996 → '10.0', not '10.00'
     return num(rounded, decimals, thousands)
+
+
+def certain_possible(certain, possible, digits: int = 0) -> str:
+    """A count over unknowns: 'k certain, up to u possible', or 'k' when both agree (no thousands separator)."""
+    if certain == possible:
+        return num(certain, digits, thousands=False)
+    return f"{num(certain, digits, thousands=False)} certain, up to {num(possible, digits, thousands=False)} possible"
