@@ -1,16 +1,27 @@
 """analysis.tasks.claims: counting through scope.select with unknowns, shares with exact intervals, verdicts, the
-claims table against the file."""
+claims catalogue against the file, the definition search, the recorded numbers; the claims table of the register
+(analysis.register.claims_table)."""
 import math
 
 import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.tasks import claims as C
 from analysis import paths
-from analysis.register import vocab
-from analysis.register import scope as S
 from analysis.errors import RawDataError
+from analysis.register import claims_table, vocab
+from analysis.register import scope as S
+from analysis.report import text
+from analysis.report.numbers import Numbers
+from analysis.tasks.claims import catalogue as K
+from analysis.tasks.claims import compare as CMP
+from analysis.tasks.claims import definitions as D
+from analysis.tasks.claims import prose
+from analysis.tasks.claims import search as SR
+from analysis.tasks.claims import task as T
+from analysis.tasks.claims import verdicts as V
+
+PROCESSED_CLAIMS = paths.PROCESSED / "published_claims.csv"
 
 COLS = ["victim_id", "identified", "age_years", "date_injury_min", "date_injury_max", "date_death_min",
         "date_death_max", "department", "ubigeo_dep", "event_id", "context", "cause", "wound"]
@@ -52,26 +63,26 @@ def _tables(reg):
 
 # ---------------------------------------------------------------- who counts: scope.select + attributes
 def test_definition_is_a_scope_on_the_death_date():
-    sc = C.Definition(contexts=("clash",), start="2022-12-07", cutoff="2023-01-10").scope()
+    sc = D.Definition(contexts=("clash",), start="2022-12-07", cutoff="2023-01-10").scope()
     assert (sc.contexts, sc.start, sc.end, sc.date_field, sc.policy) == (("clash",), "2022-12-07", "2023-01-10",
                                                                          "death", "certain")
-    assert set(C.Definition().scope().contexts) == set(vocab.CONTEXT)  # no context given: every context
+    assert set(D.Definition().scope().contexts) == set(vocab.CONTEXT)  # no context given: every context
 
 
 def test_count_separates_certain_from_possible(reg):
     # civilians in clashes to 10 Jan: V1, V2, V6 certain; V3 (died on or after 9 Jan), V8 (no context or date) and
     # U-C0001-1 (died by 20 Jan) possible; V4 died 12 Jan: out
-    r = C.count(reg, C.Definition(contexts=("clash",), cutoff="2023-01-10"))
+    r = D.count(reg, D.Definition(contexts=("clash",), cutoff="2023-01-10"))
     assert (r.value, r.low, r.high, r.n_certain, r.n_possible) == (3, 3, 6, 3, 6)
     assert "3 possibly inside the window" in r.unknown_note and "1 context unknown" in r.unknown_note
     # a cut-off after the record's latest date makes the unidentified record certain
-    r = C.count(reg, C.Definition(contexts=("clash",), cutoff="2023-01-31"))
+    r = D.count(reg, D.Definition(contexts=("clash",), cutoff="2023-01-31"))
     assert (r.value, r.high) == (5, 7)
 
 
 def test_count_on_one_day_and_event(reg):
     # Juliaca (E07) on 9 Jan: V1, V2 certain; V3 (E07, death on or after 9 Jan) possible; V8 and U (event unknown)
-    r = C.count(reg, C.Definition(contexts=("clash",), start="2023-01-09", cutoff="2023-01-09", events=("E07",)))
+    r = D.count(reg, D.Definition(contexts=("clash",), start="2023-01-09", cutoff="2023-01-09", events=("E07",)))
     assert (r.value, r.high) == (2, 5)
     cand = {vid: (status, why) for vid, status, why in r.candidates}
     assert cand["V3"] == ("possible", "possibly inside the window (date of death on or after 2023-01-09)")
@@ -83,18 +94,18 @@ def test_count_on_one_day_and_event(reg):
 
 
 def test_count_minors_and_wound_sites(reg):
-    r = C.count(reg, C.Definition(age=(0, 17)))
+    r = D.count(reg, D.Definition(age=(0, 17)))
     assert (r.value, r.high) == (1, 4)  # V1 known 15; V3, V7, U unknown age
-    torso = C.count(reg, C.Definition(contexts=("clash",), causes=("firearm_projectile",),
+    torso = D.count(reg, D.Definition(contexts=("clash",), causes=("firearm_projectile",),
                                       wounds=("thorax", "abdomen")))
     assert (torso.value, torso.high) == (2, 5)  # V1, V6; V3, U and V8 (unknown context too) possible
     # not_applicable is a known non-site: the blockade death V7 is never a possible torso wound
-    assert C.count(reg, C.Definition(wounds=("thorax", "abdomen"))).high == 6  # V1, V6 + unknown V3, V5, V8, U
+    assert D.count(reg, D.Definition(wounds=("thorax", "abdomen"))).high == 6  # V1, V6 + unknown V3, V5, V8, U
 
 
 def test_share_exact_interval_and_bounds(reg):
-    base = C.Definition(contexts=("clash",), cutoff="2023-01-31")
-    r = C.share(reg, base, C.Definition(causes=("firearm_projectile",)))
+    base = D.Definition(contexts=("clash",), cutoff="2023-01-31")
+    r = D.share(reg, base, D.Definition(causes=("firearm_projectile",)))
     # certain base: V1, V2, V4, V6, U (V3 only possibly before 31 Jan); known cause: V1, V2, V4, V6
     # → 3 firearm of 4 known; U unknown
     ci = stats.binomtest(3, 4).proportion_ci(method="exact")
@@ -138,9 +149,9 @@ def _reference_count(reg, d):
 
 def test_every_count_quantity_matches_reference_on_synthetic_register(reg):
     n = 0
-    for claim in C.CLAIMS:
+    for claim in K.CLAIMS:
         for q in claim.quantities:
-            if isinstance(q.compute, C.CountOf):
+            if isinstance(q.compute, K.CountOf):
                 r = q.compute(_tables(reg))
                 assert (r.value, r.high) == _reference_count(reg, q.compute.scope), (claim.claim_id, q.name)
                 n += 1
@@ -148,7 +159,7 @@ def test_every_count_quantity_matches_reference_on_synthetic_register(reg):
 
 
 def test_named_claims_on_synthetic_register(reg):
-    by = {c.claim_id: {q.name: q for q in c.quantities} for c in C.CLAIMS}
+    by = {c.claim_id: {q.name: q for q in c.quantities} for c in K.CLAIMS}
     t = _tables(reg)
     r = by["AI-F-10"]["juliaca_deaths_9jan"].compute(t)  # Juliaca on 9 Jan: V1, V2 certain; V3, V8, U possible
     assert (r.value, r.high) == (2, 5)
@@ -161,72 +172,86 @@ def test_named_claims_on_synthetic_register(reg):
 
 
 def test_other_context_is_a_near_candidate(reg):
-    r = C.count(reg, C.Definition(contexts=("clash",), start="2023-01-01", cutoff="2023-01-31"))
+    r = D.count(reg, D.Definition(contexts=("clash",), start="2023-01-01", cutoff="2023-01-31"))
     assert ("V9", "near", "different context (other)") in r.candidates
     assert not any(c[0] == "V7" for c in r.candidates)  # a blockade death is a published category of its own
 
 
 # ---------------------------------------------------------------- the claims file and the table
 def test_published_number_on_real_quantity_strings():
-    assert C.published_number("66 -> 67; 48 -> 49", 1, -1) == (49.0, "exact", "48 -> 49")
-    assert C.published_number(">=9 of 17", 0, 0) == (9.0, "at_least", ">=9 of 17")
-    assert C.published_number(">=9 of 17", 0, 1)[0] == 17.0
-    assert C.published_number(">60; 45; 1; 9", 0)[:2] == (60.0, "more_than")
-    assert C.published_number("25 total: Ayacucho 9; Apurímac 6", 0, -1)[0] == 9.0
-    assert C.published_number("Lima: 1 death, 20% Indigenous; Ayacucho: 10 deaths, 82% Indigenous", 1, 1)[0] == 82
+    assert V.published_number("66 -> 67; 48 -> 49", 1, -1) == (49.0, "exact", "48 -> 49")
+    assert V.published_number(">=9 of 17", 0, 0) == (9.0, "at_least", ">=9 of 17")
+    assert V.published_number(">=9 of 17", 0, 1)[0] == 17.0
+    assert V.published_number(">60; 45; 1; 9", 0)[:2] == (60.0, "more_than")
+    assert V.published_number("25 total: Ayacucho 9; Apurímac 6", 0, -1)[0] == 9.0
+    assert V.published_number("Lima: 1 death, 20% Indigenous; Ayacucho: 10 deaths, 82% Indigenous", 1, 1)[0] == 82
     with pytest.raises(ValueError, match="no part 3"):
-        C.published_number("48; 11; 1", 3)
+        V.published_number("48; 11; 1", 3)
     with pytest.raises(ValueError, match="no number"):
-        C.published_number("n/a", 0)
+        V.published_number("n/a", 0)
 
 
 @pytest.fixture(scope="module")
 def claims():
-    return C.read_claims()
+    return claims_table.load(paths.PROCESSED)
 
 
 def test_table_lists_every_claim_exactly_once(claims):
-    ids = [c.claim_id for c in C.CLAIMS]
+    ids = [c.claim_id for c in K.CLAIMS]
     assert len(ids) == len(set(ids)) == len(claims)
     assert sorted(ids) == sorted(claims["claim_id"])
-    assert all(c.note for c in C.CLAIMS)  # a reason for every claim, addressed or not
-    C.check_table(claims)
+    assert all(c.note for c in K.CLAIMS)  # a reason for every claim, addressed or not
+    CMP.check_table(claims)
 
 
 def test_unknown_missing_or_duplicate_ids_are_errors(claims):
-    extra = C.CLAIMS + (C.Claim("XX-99", (), "invented"),)
+    extra = K.CLAIMS + (K.Claim("XX-99", (), "invented"),)
     with pytest.raises(RawDataError, match="lacks: \\['XX-99'\\]"):
-        C.check_table(claims, extra)
+        CMP.check_table(claims, extra)
     with pytest.raises(RawDataError, match=r"row 2, field 'claim_id'.*AI-F-01"):
-        C.check_table(claims, C.CLAIMS[1:])
+        CMP.check_table(claims, K.CLAIMS[1:])
     with pytest.raises(ValueError, match="listed twice"):
-        C.check_table(claims, C.CLAIMS + C.CLAIMS[:1])
+        CMP.check_table(claims, K.CLAIMS + K.CLAIMS[:1])
 
 
 def test_quantity_pointing_at_missing_number_names_row_and_field(claims):
-    bad = tuple(C.Claim(c.claim_id, (C.Quantity("x", 9, C.CountOf(C.Definition()), "count"),), c.note)
-                if c.claim_id == "AI-F-06" else c for c in C.CLAIMS)
+    bad = tuple(K.Claim(c.claim_id, (K.Quantity("x", 9, K.CountOf(D.Definition()), "count"),), c.note)
+                if c.claim_id == "AI-F-06" else c for c in K.CLAIMS)
     row = int(claims.index[claims["claim_id"] == "AI-F-06"][0]) + 2
     with pytest.raises(RawDataError, match=f"row {row}, field 'quantity'"):
-        C.check_table(claims, bad)
+        CMP.check_table(claims, bad)
 
 
-def test_read_claims_rejects_duplicate_id(tmp_path):
-    text = C.CLAIMS_FILE.read_text(encoding="utf-8").splitlines()
-    (tmp_path / "c.csv").write_text("\n".join(text[:3] + [text[2]]) + "\n", encoding="utf-8")
+def test_claims_table_rejects_duplicate_empty_id_and_missing_column(tmp_path):
+    lines = PROCESSED_CLAIMS.read_text(encoding="utf-8").splitlines()
+    (tmp_path / "c.csv").write_text("\n".join(lines[:3] + [lines[2]]) + "\n", encoding="utf-8")
     with pytest.raises(RawDataError, match="c.csv, row 4, field 'claim_id'"):
-        C.read_claims(tmp_path / "c.csv")
+        claims_table.read(tmp_path / "c.csv")
+    with pytest.raises(RawDataError, match="row 2, field 'claim_id': empty claim id"):
+        claims_table.check(pd.DataFrame({c: [" ", "X"] for c in claims_table.COLUMNS}))
+    with pytest.raises(RawDataError, match="field 'quote': required column missing"):
+        claims_table.check(pd.DataFrame({c: ["A"] for c in claims_table.COLUMNS if c != "quote"}))
+
+
+def test_processed_claims_are_the_raw_file_checked():
+    """The register's copy holds every raw claim, every column, claim_id stripped; only a protected minor's name
+    in a text cell may differ (privacy masking)."""
+    raw = claims_table.read(paths.RAW / claims_table.RAW)
+    processed = claims_table.load(paths.PROCESSED)
+    assert list(processed.columns) == list(raw.columns) and list(processed["claim_id"]) == list(raw["claim_id"])
+    for col in ("claim_id", "publisher", "published_date", "quote", "quantity", "unit"):
+        assert processed[col].equals(raw[col]), col
 
 
 @pytest.mark.skipif(not (paths.PROCESSED / "victims.csv").exists(), reason="processed register absent")
 def test_compare_on_processed_tables(claims):
     t = S.load_register()
-    out = C.compare(claims, t)
+    out = CMP.compare(claims, t)
     assert list(dict.fromkeys(out["claim_id"])) == list(claims["claim_id"])
     not_addr = out[out["status"] == "not_addressed"]
     assert not_addr["claim_id"].is_unique and not_addr["quantity"].isna().all()
     addr = out[out["status"] == "addressed"]
-    assert set(addr["verdict"]) <= set(C.VERDICTS) and "consistent" not in out.columns
+    assert set(addr["verdict"]) <= set(V.VERDICTS) and "consistent" not in out.columns
     counts = addr[addr["kind"] == "count"]
     assert (counts["n_certain"] <= counts["n_possible"]).all()
     assert (counts["reproduced"] == counts["n_certain"]).all() and ((counts["reproduced"] % 1) == 0).all()
@@ -251,7 +276,7 @@ def test_compare_on_processed_tables(claims):
     assert (row["published_raw"], row["published"]) == ("48 -> 49", 49.0)
     assert row["difference"] == row["published"] - row["reproduced"]
     # Amnesty's 13 % / 80 % is compared under the best-matching definition of the search, named in the row
-    best = C.amnesty_search(t).best
+    best = K.amnesty_search({**t, "claims": claims}).best  # the search compare() made (cached)
     for q, col in (("population_share", "population_share"), ("death_share", "death_share")):
         a = addr[(addr["claim_id"] == "AI-F-01") & (addr["quantity"] == q)].iloc[0]
         assert math.isclose(a["reproduced"], best[col]) and a["definition"] == best["definition"]
@@ -277,83 +302,90 @@ def test_compare_on_processed_tables(claims):
     ("share", 80, "exact", 1, float("nan"), "not reproduced"),
 ])
 def test_verdicts(kind, published, qual, unit, value, expected):
-    assert C.verdict(kind, published, qual, unit, value) == expected
+    assert V.verdict(kind, published, qual, unit, value) == expected
 
 
 def test_verdict_of_a_k_of_n_share_is_exact_only():
-    assert C.verdict("share", 100 * 39 / 49, "exact", 1, 100 * 39 / 49, of_counts=True) == "reproduced exactly"
-    assert C.verdict("share", 100 * 39 / 49, "exact", 1, 79.7, of_counts=True) == "not reproduced"
+    assert V.verdict("share", 100 * 39 / 49, "exact", 1, 100 * 39 / 49, of_counts=True) == "reproduced exactly"
+    assert V.verdict("share", 100 * 39 / 49, "exact", 1, 79.7, of_counts=True) == "not reproduced"
 
 
 def test_rounding_unit_and_quote_qualifier_on_real_strings(claims):
-    assert [C.rounding_unit(x, "count") for x in (50, 1200, 48, 0)] == [10, 100, 1, 1]
-    assert C.rounding_unit(59.1, "share", "59.1%") == pytest.approx(0.1)
-    assert C.rounding_unit(13, "share", "13") == 1
+    assert [V.rounding_unit(x, "count") for x in (50, 1200, 48, 0)] == [10, 100, 1, 1]
+    assert V.rounding_unit(59.1, "share", "59.1%") == pytest.approx(0.1)
+    assert V.rounding_unit(13, "share", "13") == 1
     quote = claims.set_index("claim_id")["quote"]
-    assert C.quote_qualifier(quote["HRW-01"], 21) == "at_least"        # "at least 21 killings"
-    assert C.quote_qualifier(quote["AI-W-01"], 1) == "exact"           # "one policeman", not the "1" of "1,400"
-    assert C.quote_qualifier(quote["AI-W-01"], 50) == "exact"
-    assert C.quote_qualifier("murieron más de 20 personas", 20) == "more_than"
-    assert C.quote_qualifier("about 50 people", 50) == "about"
+    assert V.quote_qualifier(quote["HRW-01"], 21) == "at_least"        # "at least 21 killings"
+    assert V.quote_qualifier(quote["AI-W-01"], 1) == "exact"           # "one policeman", not the "1" of "1,400"
+    assert V.quote_qualifier(quote["AI-W-01"], 50) == "exact"
+    assert V.quote_qualifier("murieron más de 20 personas", 20) == "more_than"
+    assert V.quote_qualifier("about 50 people", 50) == "about"
 
 
 def test_difference_lists_persons_and_the_rest(reg):
-    r = C.count(reg, C.Definition(contexts=("clash",), start="2023-01-09", cutoff="2023-01-09", events=("E07",)))
-    persons, reasons = C.difference("count", 7, r)  # 2 certain, 3 possible, 1 near: 1 not in the register
+    r = D.count(reg, D.Definition(contexts=("clash",), start="2023-01-09", cutoff="2023-01-09", events=("E07",)))
+    persons, reasons = CMP.difference("count", 7, r)  # 2 certain, 3 possible, 1 near: 1 not in the register
     assert persons.split(" ; ") == ["V3", "V4", "V8", "U-C0001-1"]
     assert reasons.endswith("not in the register: 1 person(s) the source counts and no register person in or near "
                             "the scope can stand for")
-    persons, reasons = C.difference("count", 1, r)  # published below the 2 certain
+    persons, reasons = CMP.difference("count", 1, r)  # published below the 2 certain
     assert persons == "" and reasons == "the register holds 1 more person(s) certainly in scope than published"
 
 
-# ---------------------------------------------------------------- notebook 07 helpers moved into the package
+# ---------------------------------------------------------------- what the notebook shows, the numbers recorded
 def _comparison():
     """A compare()-shaped table: a count, a share with an interval, a share without one, a claim not addressed."""
     nan = float("nan")
     return pd.DataFrame({
         "claim_id": ["DP-09", "HRW-04", "HRW-04", "AI-F-09"],
+        "publisher": ["Defensoría", "HRW", "HRW", "Amnesty"],
         "status": ["addressed", "addressed", "addressed", "not_addressed"],
         "quantity": ["clash_deaths", "gunshot_share", "children", None],
         "kind": ["count", "share", "share", None],
+        "published_raw": ["48", "39 of 49", "8", None], "published": [48.0, 79.6, 8.0, nan],
+        "rounding": ["exact", "exact", "exact", None],
         "reproduced": [38.0, 84.21, nan, nan], "ci_low": [nan, 68.75, nan, nan], "ci_high": [nan, 93.98, nan, nan],
         "range_low": [38.0, 80.0, nan, nan], "range_high": [50.0, 86.5, nan, nan],
         "n_certain": [38.0, 32.0, nan, nan], "n_possible": [50.0, 35.0, nan, nan],
         "verdict": ["not reproduced", "reproduced within the published rounding", "not reproduced", nan],
+        "difference_persons": ["V1", "", "", None], "difference_reasons": ["V1: context unknown", "", "", None],
         "definition": ["civilians in clashes to 2023-03-06", "gunshot share", "children share", None],
+        "reason": ["", "", "", "injured persons"],
     })
 
 
-def test_prose_number_formats():
-    assert C.fmt_number(38.0) == "38" and C.fmt_number(84.2149, 1) == "84.2" and C.fmt_number(2.5) == "2"
-    assert C.fmt_number(None) == C.fmt_number(float("nan"), 1) == "n/a"
-    r = C.addressed_row(C.addressed(_comparison()), "DP-09", "clash_deaths")
-    assert C.fmt_range(r) == "38 certain, up to 50 possible"
-    assert C.fmt_range(r.copy().replace({50.0: 38.0})) == "38"
+def test_certain_possible_prose():
+    assert text.certain_possible(38.0, 50.0) == "38 certain, up to 50 possible"
+    assert text.certain_possible(38.0, 38.0) == "38" and text.certain_possible(1234.0, 1234.0) == "1234"
+    assert text.num(84.2149, 1, thousands=False) == "84.2" and text.num(None, 0) == "n/a"
 
 
-def test_addressed_rows_and_lookup():
-    addr = C.addressed(_comparison())
-    assert addr["claim_id"].tolist() == ["DP-09", "HRW-04", "HRW-04"]
-    assert C.verdict_counts(addr) == {"reproduced exactly": 0, "reproduced within the published rounding": 1,
-                                      "not reproduced": 2}
-    assert C.addressed_row(addr, "HRW-04", "gunshot_share")["reproduced"] == 84.21
-    with pytest.raises(KeyError, match=r"AI-F-09.deaths: 0 rows"):
-        C.addressed_row(addr, "AI-F-09", "deaths")
-    with pytest.raises(KeyError, match="2 rows"):
-        C.addressed_row(pd.concat([addr, addr]), "DP-09", "clash_deaths")
+def test_comparison_views_and_rows():
+    v = prose.comparison(_comparison())
+    assert v["comparison"]["claim_id"].tolist() == ["DP-09", "HRW-04", "HRW-04"]
+    assert v["not_reproduced"]["quantity"].tolist() == ["clash_deaths", "children"]
+    assert v["not_addressed"]["claim_id"].tolist() == ["AI-F-09"]
+    assert v["rows"]["HRW-04.gunshot_share"]["reproduced"] == 84.21 and "AI-F-09.deaths" not in v["rows"]
+    with pytest.raises(KeyError, match="DP-09.clash_deaths: more than one row"):
+        prose.comparison(pd.concat([_comparison(), _comparison()]))
+
+
+def test_record_verdicts_counts_every_verdict():
+    n = Numbers("claims")
+    T.record_verdicts(n, CMP.addressed(_comparison()))
+    assert {k: e["value"] for k, e in n.entries.items()} == {
+        "claims.n_quantities": 3, "claims.n_reproduced_exactly": 0, "claims.n_reproduced_within_rounding": 1,
+        "claims.n_not_reproduced": 2}
 
 
 def test_record_reproduced_counts_and_shares():
-    from analysis.report.numbers import Numbers
-
     n = Numbers("claims")
-    C.record_reproduced(n, C.addressed(_comparison()))
+    T.record_reproduced(n, CMP.addressed(_comparison()))
     assert sorted(n.entries) == ["claims.DP-09.clash_deaths", "claims.DP-09.clash_deaths_possible",
                                  "claims.HRW-04.children", "claims.HRW-04.gunshot_share"]
     assert n.entries["claims.DP-09.clash_deaths_possible"]["value"] == 50
     count = n.entries["claims.DP-09.clash_deaths"]
-    assert (count["value"], count["unit"], count["interval"]) == (38, "persons", [38.0, 50.0])
+    assert (count["value"], count["unit"], count["interval"]) == (38, "person", [38.0, 50.0])
     assert isinstance(count["value"], int) and "civilians in clashes to 2023-03-06" in count["definition"]
     share = n.entries["claims.HRW-04.gunshot_share"]
     assert (share["value"], share["unit"], share["interval"]) == (84.21, "percent", [68.75, 93.98])
@@ -396,7 +428,7 @@ def search():
     v = pd.DataFrame([(i, True, ctx, None, dep, code, lo, hi, lo, hi) for i, ctx, dep, code, lo, hi in SEARCH_ROWS],
                      columns=["victim_id", "identified", "context", "event_id", "department", "ubigeo_dep",
                               "date_death_min", "date_death_max", "date_injury_min", "date_injury_max"])
-    return C.search_definitions(v, DEPS, PUB, **GRID)
+    return SR.search_definitions(v, DEPS, PUB, **GRID)
 
 
 def _reference_row(r) -> tuple:
@@ -423,7 +455,7 @@ def _reference_row(r) -> tuple:
 
 def test_search_every_definition_matches_a_plain_reading(search):
     t = search.table
-    assert len(t) == 2 * 2 * 2 * 3 * 2 * 2 and t["key"].is_unique and list(t.columns) == C.SEARCH_COLUMNS
+    assert len(t) == 2 * 2 * 2 * 3 * 2 * 2 and t["key"].is_unique and list(t.columns) == SR.SEARCH_COLUMNS
     for r in t.to_dict("records"):
         pop, k, n = _reference_row(r)
         assert r["population_share"] == pytest.approx(pop), r["key"]
@@ -452,7 +484,7 @@ def test_search_ranking_names_the_best_definition(search):
     assert best["departs_from"] == "unknown: known only instead of not majority; deaths: civilian instead of all"
     assert (best["population_verdict"], best["death_verdict"]) == ("reproduced within the published rounding",
                                                                    "reproduced exactly")
-    assert C.amnesty_verdict(search) == "reproduced within the published rounding"
+    assert SR.amnesty_verdict(search) == "reproduced within the published rounding"
     # ranks 2 and 3 tie on departures and distance: the key decides
     assert both["departures"].tolist()[:4] == [2, 3, 3, 3] and both["key"].iloc[1] < both["key"].iloc[2]
     assert t["n_reproduced"].is_monotonic_decreasing
@@ -472,20 +504,20 @@ def test_search_ranking_names_the_best_definition(search):
 
 
 def test_search_result_of_the_best_definition(search):
-    pop = C.amnesty_result(search, "population_share")
+    pop = SR.amnesty_result(search, "population_share")
     assert pop.value == pytest.approx(100 * 2000 / 9000) and pop.low == pop.high == pop.value
     # known only: the range over Arequipa's status (out: 2000/9000 .. in the group: 3000/10000) is shown, not judged
     assert (pop.bound_low, pop.bound_high) == (pytest.approx(20.0), pytest.approx(30.0))
-    death = C.amnesty_result(search, "death_share")
+    death = SR.amnesty_result(search, "death_share")
     # 4 of 5 certain; A6 (Cusco) only possibly dead by 31 Jan: counted, the share would be 5 of 6
     assert (death.value, death.n_certain, death.n_possible) == (pytest.approx(80.0), 4, 5)
     assert (death.bound_low, death.bound_high) == (pytest.approx(80.0), pytest.approx(500 / 6))
     assert death.candidates == (("A6", "possible", "only possibly inside the window (Cusco)"),)
     assert "best of 96 definitions searched" in death.unknown_note and "8 reproduce both" in death.unknown_note
     # a possible-policy best: the count includes A6; the certain persons (3 of 4) bound it from below
-    s2 = C.Search(search.table.assign(best=search.table["key"] == "selfid.t50.known_only.clash.possible.c20230131"),
+    s2 = SR.Search(search.table.assign(best=search.table["key"] == "selfid.t50.known_only.clash.possible.c20230131"),
                   search.persons, search.published)
-    d2 = C.amnesty_result(s2, "death_share")
+    d2 = SR.amnesty_result(s2, "death_share")
     assert (d2.value, d2.bound_low, d2.bound_high) == (pytest.approx(80.0), pytest.approx(75.0), pytest.approx(80.0))
 
 
@@ -502,15 +534,13 @@ def test_search_persons_are_checked_against_ethnic_shares(search, monkeypatch):
                      columns=["victim_id", "identified", "context", "event_id", "department", "ubigeo_dep",
                               "date_death_min", "date_death_max", "date_injury_min", "date_injury_max"])
     with pytest.raises(AssertionError, match="differ from ethnic.shares"):
-        C.search_definitions(v, DEPS, PUB, **GRID)
+        SR.search_definitions(v, DEPS, PUB, **GRID)
 
 
-def test_record_amnesty_keys(search, monkeypatch):
-    from analysis.report.numbers import Numbers
-
-    monkeypatch.setattr(C, "STATED", GRID["stated"])  # the stated reading of the small grid (cut-off 31 Jan)
+def test_record_amnesty_keys(search):
+    assert search.stated == GRID["stated"]  # the stated reading of the small grid (cut-off 31 Jan) is the search's
     n = Numbers("claims")
-    C.record_amnesty(n, search)
+    T.record_amnesty(n, search)
     e = n.entries
     assert e["claims.AI-F-01.population_share_3dep"]["value"] == pytest.approx(20.0)  # 2000 of 10000
     assert e["claims.AI-F-01.death_share_3dep"]["value"] == pytest.approx(50.0)  # A1 A2 A3 of A1..A5, A9 by 31 Jan
@@ -522,7 +552,7 @@ def test_record_amnesty_keys(search, monkeypatch):
 
 
 def test_amnesty_published_reads_the_claims_file(claims):
-    pub = C.amnesty_published(claims)
+    pub = K.amnesty_published(claims)
     quantity = claims.set_index("claim_id").loc["AI-F-01", "quantity"]
     assert [pub[q]["raw"] for q in ("population_share", "death_share")] == [x.strip() for x in quantity.split(";")]
     assert all(pub[q]["unit"] == 1 and pub[q]["qualifier"] == "exact" for q in pub)

@@ -1,13 +1,18 @@
-"""Runs notebooks/07-published-vs-reproduced.ipynb through papermill into a scratch outputs directory and checks
-that every published claim appears once in its table, that the numbers it records match the package, and that the
-Amnesty definition search agrees with plain pandas over data/processed."""
+"""The task of notebook 07-published-vs-reproduced (analysis.tasks.claims), run into a scratch outputs directory:
+every published claim appears once in its table, the numbers it records match the tables, and the Amnesty
+definition search agrees with plain pandas over data/processed. The notebook's parameters are the task's."""
+import ast
 import json
 
 import pandas as pd
 import pytest
 
-from analysis.tasks import claims
 from analysis import paths
+from analysis.register import claims_table
+from analysis.tasks import claims
+from analysis.tasks.base import folders
+from analysis.tasks.claims.verdicts import VERDICTS
+from analysis.workflow.params import declared_parameters
 
 NOTEBOOK = paths.NOTEBOOKS / "07-published-vs-reproduced.ipynb"
 VICTIMS = paths.PROCESSED / "victims.csv"
@@ -18,18 +23,42 @@ pytestmark = pytest.mark.skipif(not VICTIMS.exists(),
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    import papermill
-
-    tmp = tmp_path_factory.mktemp("nb07")
-    out = tmp / "out"
-    papermill.execute_notebook(str(NOTEBOOK), str(tmp / "run.ipynb"), kernel_name="python3",
-                               cwd=str(paths.NOTEBOOKS), parameters={"outputs_dir": str(out)}, progress_bar=False)
+    """The task run as the notebook runs it, its files written to a scratch outputs folder."""
+    out = tmp_path_factory.mktemp("nb07") / "out"
+    processed, outputs = folders("", str(out))
+    spec = claims.spec("", str(out))
+    claims.run(spec, claims.inputs(spec, processed, outputs)).write(outputs)
     return out
+
+
+def _numbers(run) -> dict:
+    return json.loads((run / "numbers" / "claims.json").read_text(encoding="utf-8"))
+
+
+def _claim_ids() -> set:
+    return set(claims_table.load(paths.PROCESSED)["claim_id"])
+
+
+def test_parameters_cell_is_the_task_declaration():
+    declared = {name: ast.literal_eval(p["default"]) for name, p in declared_parameters(NOTEBOOK).items()}
+    assert declared == claims.TASK.params
+
+
+def test_task_reads_the_processed_register_only():
+    assert all(r.startswith("data/processed/") for r in claims.TASK.reads)
+    assert "data/processed/published_claims.csv" in claims.TASK.reads
+    assert claims.spec() == {"claims_file": "data/processed/published_claims.csv"}
+
+
+def test_writes_what_it_declares(run):
+    written = {p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()}
+    declared = {w.removeprefix("outputs/") for w in claims.TASK.writes}
+    assert written == declared
 
 
 def test_every_claim_listed_once(run):
     table = pd.read_csv(run / "tables" / "published_vs_reproduced.csv", dtype=str)
-    ids = set(claims.read_claims()["claim_id"])
+    ids = _claim_ids()
     assert set(table["claim_id"]) == ids
     assert set(table["status"]) <= {"addressed", "not_addressed"}
     not_addressed = table[table["status"] == "not_addressed"]
@@ -37,12 +66,12 @@ def test_every_claim_listed_once(run):
 
 
 def test_recorded_numbers_are_the_claims_and_carry_definitions(run):
-    numbers = json.loads((run / "numbers.json").read_text(encoding="utf-8"))
+    numbers = _numbers(run)
     assert numbers and all(k.startswith("claims.") for k in numbers)
     assert all(v["definition"] and v["unit"] for v in numbers.values())
     # claims.<claim_id>.<quantity> per claim; claims.<name> for the summary counts
     per_claim = {k.split(".")[1] for k in numbers if k.count(".") >= 2}
-    assert per_claim <= set(claims.read_claims()["claim_id"])
+    assert per_claim <= _claim_ids()
     table = pd.read_csv(run / "tables" / "published_vs_reproduced.csv", dtype=str)
     assert numbers["claims.n_not_addressed"]["value"] == int((table["status"] == "not_addressed").sum())
 
@@ -52,8 +81,8 @@ def test_verdicts_and_difference_columns(run):
     for col in ("verdict", "n_certain", "n_possible", "difference_persons", "difference_reasons"):
         assert col in table.columns
     addr = table[table["status"] == "addressed"]
-    assert set(addr["verdict"]) <= set(claims.VERDICTS)
-    numbers = json.loads((run / "numbers.json").read_text(encoding="utf-8"))
+    assert set(addr["verdict"]) <= set(VERDICTS)
+    numbers = _numbers(run)
     value = {k.removeprefix("claims."): v["value"] for k, v in numbers.items()}
     assert value["n_reproduced_exactly"] == int((addr["verdict"] == "reproduced exactly").sum())
     assert value["n_reproduced_exactly"] + value["n_reproduced_within_rounding"] + value["n_not_reproduced"] == \
@@ -88,7 +117,7 @@ def test_five_department_population_share_from_departments_csv(run):
     pop = deps["pop_census_2017_persons"]
     expected = 100 * pop[deps["department"].isin(FIVE)].sum() / pop.sum()
     assert deps["department"].isin(FIVE).sum() == 5 and 12.5 <= expected < 13.5  # Amnesty's 13 %
-    numbers = json.loads((run / "numbers.json").read_text(encoding="utf-8"))
+    numbers = _numbers(run)
     assert numbers["claims.AI-F-01.population_share_5dep"]["value"] == pytest.approx(expected, abs=1e-8)
     assert "reproduced within the published rounding" in numbers["claims.AI-F-01.population_share_5dep"]["definition"]
     table = pd.read_csv(run / "tables" / "claims_definition_search.csv", keep_default_na=False)
@@ -107,7 +136,7 @@ def test_five_department_population_share_from_departments_csv(run):
 
 def test_search_table_matching_rows(run):
     table = pd.read_csv(run / "tables" / "claims_definition_search.csv", keep_default_na=False)
-    numbers = json.loads((run / "numbers.json").read_text(encoding="utf-8"))
+    numbers = _numbers(run)
     value = {k.removeprefix("claims.AI-F-01."): v["value"] for k, v in numbers.items()
              if k.startswith("claims.AI-F-01.")}
     assert len(table) == value["n_definitions"] == 2 * 3 * 2 * 3 * 2 * 4 and table["key"].is_unique
@@ -132,7 +161,7 @@ def test_search_table_matching_rows(run):
 def test_amnesty_verdict_under_the_best_definition(run):
     table = pd.read_csv(run / "tables" / "claims_definition_search.csv", keep_default_na=False)
     best = table[table["best"].astype(str) == "True"].iloc[0]
-    numbers = json.loads((run / "numbers.json").read_text(encoding="utf-8"))
+    numbers = _numbers(run)
     verdicts = {best["population_verdict"], best["death_verdict"]}
     expected = "not reproduced" if "not reproduced" in verdicts else \
         "reproduced exactly" if verdicts == {"reproduced exactly"} else "reproduced within the published rounding"

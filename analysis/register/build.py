@@ -16,6 +16,7 @@ from analysis.register import (boundaries, codebook, conflicts, covariates, data
                                manifest, privacy, reconcile, schemas, sources)
 from analysis.register import events as events_mod
 from analysis.register.clean import places
+from analysis.register import claims_table
 from analysis.register.clean.mentions import clean_mentions
 from analysis.steplog import StepLog
 
@@ -115,6 +116,7 @@ def build(raw_dir=None, params: Params | None = None) -> Register:
         "reconciliation_identity": identity,
         "departments": departments,
         "events": events,
+        "published_claims": claims_table.read(raw_dir / claims_table.RAW),
     }
     # Minors: text leaves the register masked; protection is judged on every source, whatever the parameters.
     every_row = not params.exclude_sources and params.include_paraphrase

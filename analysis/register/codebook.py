@@ -17,6 +17,7 @@ ORIGIN = {
     "reconciliation": "data/raw/casualties/aggregate_counts.csv compared with victims by analysis.register.reconcile",
     "departments": "data/raw/covariates/departments.csv + covariates/ethnicity/ethnicity_by_department.csv",
     "events": "data/raw/context/events.csv (ids added by analysis.register.link.event_table)",
+    "published_claims": "data/raw/context/published_claims.csv checked by analysis.register.claims_table",
 }
 
 FIELDS = {
@@ -98,6 +99,13 @@ FIELDS = {
     "source_ids": "sources cited (` ; `)", "evidence": "quote from the source supporting the hand decision",
     "reason": "why the hand decision was made", "hand_coded": "fields of the mention set by a hand decision "
     "(data/hand/mention_codings.csv)",
+    # published_claims.csv: each number a publisher printed, with its verbatim quote (analysis.tasks.claims)
+    "claim_id": "stable id of a published claim (publisher prefix and number)",
+    "publisher": "who published the claim (and the copy it was read from)", "report": "report or article title",
+    "published_date": "publication date as known (a day, a month, or a note)",
+    "quote": "the claim's words, verbatim", "quantity": "the published number(s) as printed, parts separated by ` ; `",
+    "unit": "what each published number counts", "scope": "the claim's stated scope (period, place, who is counted)",
+    "page_or_section": "where in the report the quote is", "url": "where the claim was read",
 }
 
 PATTERNS = [

@@ -88,3 +88,10 @@ def number_word(k: int) -> str:
 def count_of(k: int, noun: str = "person") -> str:
     """'1 person', '3 persons': a count with its noun, plural by -s."""
     return f"{k} {noun}" if k == 1 else f"{k} {noun}s"
+
+
+def certain_possible(certain, possible, digits: int = 0) -> str:
+    """A count over unknowns: 'k certain, up to u possible', or 'k' when both agree (no thousands separator)."""
+    if certain == possible:
+        return num(certain, digits, thousands=False)
+    return f"{num(certain, digits, thousands=False)} certain, up to {num(possible, digits, thousands=False)} possible"
