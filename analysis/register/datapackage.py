@@ -42,6 +42,7 @@ RAW_INPUTS = {
     "departments": ["covariates/departments.csv", "covariates/sources.csv",
                     "covariates/ethnicity/ethnicity_by_department.csv", "covariates/ethnicity/sources.csv"],
     "events": ["context/events.csv"],
+    "published_claims": ["context/published_claims.csv"],
 }
 HAND = {"title": "The project's hand decisions (data/hand/), each with its evidence", "path": "../hand/"}
 
