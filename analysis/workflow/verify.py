@@ -3,7 +3,7 @@
 The scratch copy holds the project's files (git ls-files: committed plus untracked-but-not-ignored; without git,
 the tree minus .git/.venv/.cache) except the outputs being checked, so every compared file must be regenerated.
 The suite runs there as a subprocess (`python -m analysis run --force`, then `python -m analysis sweep` when
-analysis/tasks/robustness.py exists) with ANALYSIS_ROOT and PYTHONPATH pointing at the copy. Compared: every file
+analysis/tasks/robustness/ exists) with ANALYSIS_ROOT and PYTHONPATH pointing at the copy. Compared: every file
 under data/processed/, outputs/numbers.json, outputs/figures/*.csv and outputs/tables/*.
 """
 import difflib
@@ -106,7 +106,7 @@ def rerun(scratch: Path, params: str = "params/default.yaml") -> int:
     env = dict(os.environ, ANALYSIS_ROOT=str(scratch),
                PYTHONPATH=os.pathsep.join([str(scratch)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     run = ["run", "--force", "--params", str(scratch / params)]
-    sweeps = (scratch / "analysis" / "tasks" / "robustness.py").exists() and \
+    sweeps = (scratch / "analysis" / "tasks" / "robustness" / "driver.py").exists() and \
         (scratch / "notebooks" / "01-register.ipynb").exists()
     commands = [[*run, "--only", "01-register"], ["sweep"], run] if sweeps else [run]
     for args in commands:
