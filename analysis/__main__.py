@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--params", default="params/default.yaml", help="parameter file, relative to the root")
     ver.add_argument("--keep", action="store_true", help="keep the scratch copy")
     sub.add_parser("report", help="build the report (Sphinx, offline) in outputs/report/: index.html, es.html")
-    sub.add_parser("sweep", help="multiverse sweep (analysis.tasks.robustness)", add_help=False)
+    sub.add_parser("sweep", help="multiverse sweep (analysis.tasks.robustness.driver)", add_help=False)
     sub.add_parser("bench", help="time cold run, unchanged rerun and sweep (benchmarks/run_benchmark.py)",
                    add_help=False)
     return ap
@@ -95,10 +95,10 @@ def _gate() -> int:
 
 
 def _sweep(rest) -> int:
-    from analysis.tasks import robustness as multiverse
+    from analysis.tasks import robustness  # the package exports the sweep driver's main
     from analysis.workflow.params import ParameterError
     try:
-        return multiverse.main(rest) or 0
+        return robustness.main(rest) or 0
     except ParameterError as err:  # a grid file that is missing or not YAML: one line naming it
         print(f"error: {err}", file=sys.stderr)
         return 2

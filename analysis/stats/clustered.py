@@ -42,7 +42,7 @@ MAX_EXACT_WILD = 14         # Rademacher enumeration for the wild cluster bootst
 MAX_EXACT_ARRANGEMENTS = 200_000
 SEED = 20221207
 _TOL = 1e-9                 # statistics equal up to rounding count as "as extreme"
-_MAX_LOG_RR = 12.0          # test inversion stops here: beyond it the bound is reported as 0 or infinity
+MAX_LOG_RR = 12.0           # test inversion stops here: beyond it the bound is reported as 0 or infinity
 _WEBB = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 
 
@@ -382,7 +382,7 @@ def negative_binomial(d: Design, alpha: float = 0.05, interval: bool = True) -> 
         return float(stats.chi2.sf(max(2 * (llf - llf0), 0.0), 1))
 
     p = lr_p(0.0)
-    low, high = _invert(lr_p, beta[1], 0.5, alpha) if interval else (math.nan, math.nan)
+    low, high = invert_test(lr_p, beta[1], 0.5, alpha) if interval else (math.nan, math.nan)
     return MethodResult("negbin_lr", "negative binomial (NB2), likelihood ratio", "department", float(np.exp(beta[1])),
                         low, high, p, True, {"nb_alpha": a, "llf": llf})
 
@@ -399,7 +399,7 @@ def sign_matrix(G: int) -> np.ndarray:
     return out
 
 
-def _weights(G: int, exact_max: int, kind: str, n_draws: int, seed: int):
+def resampling_weights(G: int, exact_max: int, kind: str, n_draws: int, seed: int):
     """(matrix of weights, exact?) Rademacher enumeration when G <= exact_max, else seeded draws."""
     if G <= exact_max:
         return sign_matrix(G), True
@@ -409,7 +409,9 @@ def _weights(G: int, exact_max: int, kind: str, n_draws: int, seed: int):
     return rng.choice(np.array([-1.0, 1.0]), size=(n_draws, G)), False
 
 
-def _p_from(null, observed, exact) -> float:
+def p_from_null(null, observed, exact) -> float:
+    """Share of the null statistics at least as extreme as `observed` (up to rounding); with random draws the
+    observed statistic counts as one of them ((1 + hits) / (1 + draws))."""
     hits = int(np.sum(null >= observed - _TOL * max(1.0, abs(observed))))
     return hits / null.size if exact else (1 + hits) / (1 + null.size)
 
@@ -431,8 +433,8 @@ def sign_flip_p(d: Design, b0: float = 0.0, *, n_draws: int = 99_999, seed: int 
     The fast path the multiverse calls: one restricted Poisson fit and one product with the cached sign matrix.
     """
     e = _efficient_scores(d, b0)
-    W, exact = _weights(d.G, max_exact, "rademacher", n_draws, seed)
-    return _p_from(np.abs(W @ e), abs(float(e.sum())), exact), exact
+    W, exact = resampling_weights(d.G, max_exact, "rademacher", n_draws, seed)
+    return p_from_null(np.abs(W @ e), abs(float(e.sum())), exact), exact
 
 
 def sign_flip(d: Design, alpha: float = 0.05, interval: bool = True, **kw) -> MethodResult:
@@ -440,7 +442,7 @@ def sign_flip(d: Design, alpha: float = 0.05, interval: bool = True, **kw) -> Me
     the interval of b0 it does not reject."""
     p, exact = sign_flip_p(d, 0.0, **kw)
     beta, mu = _poisson(d.y, d.X, d.offset)
-    low, high = _invert(lambda b: sign_flip_p(d, b, **kw)[0], beta[1], 0.5, alpha) if interval else (math.nan,) * 2
+    low, high = invert_test(lambda b: sign_flip_p(d, b, **kw)[0], beta[1], 0.5, alpha) if interval else (math.nan,) * 2
     how = f"all {2 ** d.G:,} sign flips" if exact else f"{kw.get('n_draws', 99_999):,} random flips"
     return MethodResult("sign_flip", f"sign-flip score test by event ({how})", "event", float(np.exp(beta[1])),
                         low, high, p, True, {"clusters": d.G, "exact": exact})
@@ -459,31 +461,32 @@ def wild_cluster_p(d: Design, b0: float = 0.0, *, n_draws: int = 9_999, seed: in
     t_obs = abs((beta[1] - b0) / math.sqrt(cov[0, 0]))
     _, B, s = _slopes(d, _restricted(d, b0))
     c = s @ np.linalg.inv(B)[:, 0]
-    W, exact = _weights(d.G, max_exact, "webb", n_draws, seed)
+    W, exact = resampling_weights(d.G, max_exact, "webb", n_draws, seed)
     delta = W @ c
     q = W * c - np.outer(delta, d.sizes / d.N)
     se = np.sqrt(np.sum(q * q, axis=1) * d.G / (d.G - 1))
     t_star = np.abs(np.divide(delta, se, out=np.zeros_like(delta), where=se > 0))
-    return _p_from(t_star, t_obs, exact), exact
+    return p_from_null(t_star, t_obs, exact), exact
 
 
 def wild_cluster(d: Design, alpha: float = 0.05, interval: bool = True, **kw) -> MethodResult:
     """Wild cluster bootstrap (restricted) p-value and the interval of b0 it does not reject."""
     p, exact = wild_cluster_p(d, 0.0, **kw)
     beta, mu = _poisson(d.y, d.X, d.offset)
-    low, high = _invert(lambda b: wild_cluster_p(d, b, **kw)[0], beta[1], 0.5, alpha) if interval else (math.nan,) * 2
+    low, high = (invert_test(lambda b: wild_cluster_p(d, b, **kw)[0], beta[1], 0.5, alpha) if interval
+                 else (math.nan,) * 2)
     how = f"Rademacher, all {2 ** d.G:,}" if exact else f"Webb, {kw.get('n_draws', 9_999):,} draws"
     return MethodResult("wild_cluster", f"wild cluster bootstrap by event ({how})", "event", float(np.exp(beta[1])),
                         low, high, p, True, {"clusters": d.G, "exact": exact})
 
 
-def _invert(pfun, center: float, step: float, alpha: float, tol: float = 1e-6) -> tuple[float, float]:
+def invert_test(pfun, center: float, step: float, alpha: float, tol: float = 1e-6) -> tuple[float, float]:
     """exp of the outermost crossings of p(b) = alpha on each side of `center` found by stepping out and bisecting
     ({b : p(b) > alpha}); beyond |b| = 12 the bound is 0 or infinity."""
     bounds = []
     for side in (-1.0, 1.0):
         inner, outer, s = center, None, step
-        while abs(center + side * s) <= _MAX_LOG_RR:
+        while abs(center + side * s) <= MAX_LOG_RR:
             b = center + side * s
             if pfun(b) <= alpha:
                 outer = b
@@ -502,7 +505,7 @@ def _invert(pfun, center: float, step: float, alpha: float, tol: float = 1e-6) -
     return bounds[0], bounds[1]
 
 
-def _arrangements(x: np.ndarray, max_exact: int, n_draws: int, seed: int):
+def arrangements(x: np.ndarray, max_exact: int, n_draws: int, seed: int):
     """(matrix of re-placements of x among the departments, exact?) every distinct one when few enough."""
     values, counts = np.unique(x, return_counts=True)
     total = math.factorial(len(x))
@@ -529,7 +532,7 @@ def _arrangements(x: np.ndarray, max_exact: int, n_draws: int, seed: int):
     return np.array(rows), True, total
 
 
-def _score_z(y, expected, Xp):
+def score_z(y, expected, Xp):
     """Standardised Poisson score of each row of Xp (arrangements x D) under the constant-rate null."""
     N = expected.sum()
     xbar = Xp @ expected / N
@@ -546,13 +549,13 @@ def department_randomisation(d: Design, *, n_draws: int = 99_999, seed: int = SE
     if d.Z.shape[1]:
         raise ValueError("the department randomisation test is for an unadjusted covariate (no adjusters)")
     expected = d.N * d.population / d.population.sum()
-    Xp, exact, total = _arrangements(d.x, max_exact, n_draws, seed)
-    null = np.abs(_score_z(d.y, expected, Xp))
-    obs = abs(float(_score_z(d.y, expected, d.x[None, :])[0]))
+    Xp, exact, total = arrangements(d.x, max_exact, n_draws, seed)
+    null = np.abs(score_z(d.y, expected, Xp))
+    obs = abs(float(score_z(d.y, expected, d.x[None, :])[0]))
     beta, _ = _poisson(d.y, d.X, d.offset)
     how = f"all {total:,} arrangements" if exact else f"{n_draws:,} random arrangements of {total:,}"
     return MethodResult("randomisation_departments", f"randomisation over departments ({how})", "department",
-                        float(np.exp(beta[1])), math.nan, math.nan, _p_from(null, obs, exact), True,
+                        float(np.exp(beta[1])), math.nan, math.nan, p_from_null(null, obs, exact), True,
                         {"arrangements": total, "exact": exact})
 
 

@@ -3,7 +3,7 @@
 The scratch copy holds the project's files (git ls-files: committed plus untracked-but-not-ignored; without git,
 the tree minus .git/.venv/.cache) except the outputs being checked, so every compared file must be regenerated.
 The suite runs there as a subprocess (`python -m analysis run --force`, then `python -m analysis sweep` when
-analysis/tasks/robustness.py exists) with ANALYSIS_ROOT and PYTHONPATH pointing at the copy. Compared: every file
+analysis/tasks/robustness/ exists) with ANALYSIS_ROOT and PYTHONPATH pointing at the copy. Compared: every file
 under data/processed/, outputs/numbers.json, outputs/figures/*.csv and outputs/tables/*.
 """
 import difflib
