@@ -14,6 +14,7 @@ from analysis.register import codebook, conflicts, covariates, datapackage, even
 from analysis import paths
 from analysis.register.clean import places
 from analysis.register.clean.mentions import clean_mentions
+from analysis.register import command_timeline
 from analysis.io import staged_dir, write_csv_atomic, write_text_atomic
 from analysis.steplog import StepLog
 
@@ -112,6 +113,7 @@ def build(raw_dir=None, params: Params | None = None) -> Register:
         "reconciliation_identity": identity,
         "departments": departments,
         "events": events,
+        **command_timeline.tables(raw_dir / "context/command_timeline.csv", log),
     }
     # Minors: text leaves the register masked; protection is judged on every source, whatever the parameters.
     every_row = not params.exclude_sources and params.include_paraphrase

@@ -42,6 +42,8 @@ RAW_INPUTS = {
     "departments": ["covariates/departments.csv", "covariates/sources.csv",
                     "covariates/ethnicity/ethnicity_by_department.csv", "covariates/ethnicity/sources.csv"],
     "events": ["context/events.csv"],
+    **{t: ["context/command_timeline.csv"] for t in ("command_tenures", "command_statements", "command_observed",
+                                                   "command_measures", "command_measures_excluded")},
 }
 HAND = {"title": "The project's hand decisions (data/hand/), each with its evidence", "path": "../hand/"}
 

@@ -65,3 +65,30 @@ def sig(x, digits: int = 3, thousands: bool = True) -> str:
     if rounded != 0 and math.floor(math.log10(abs(rounded))) > math.floor(math.log10(abs(x))):
         decimals = max(0, decimals - 1)  # 9.996 → '10.0', not '10.00'
     return num(rounded, decimals, thousands)
+
+
+# ---- days and counts as printed in prose and tables (from notebook 06) ---------------------------------------
+def day(d) -> str:
+    """'7 Dec 2022'; None (an open end) prints as 'open'."""
+    return d.strftime("%-d %b %Y") if d is not None else "open"
+
+
+def day_span(lo, hi) -> str:
+    """A date known as the interval [lo, hi] (datetime.date): one day, a whole month ('Jan 2023 (month only)') or
+    'lo–hi'."""
+    import datetime as dt
+    if lo == hi:
+        return day(lo)
+    if lo.day == 1 and lo.month == hi.month and lo.year == hi.year and (hi + dt.timedelta(days=1)).day == 1:
+        return lo.strftime("%b %Y") + " (month only)"
+    return f"{day(lo)}–{day(hi)}"
+
+
+def plural(k: int, word: str) -> str:
+    """'1 death', '2 deaths'."""
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
+def count_range(a: int, b: int) -> str:
+    """A count known as [a, b]: 'a' when both ends agree, else 'a–b'."""
+    return f"{a}" if a == b else f"{a}–{b}"

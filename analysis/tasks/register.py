@@ -5,7 +5,10 @@ TASK = Task(
     name="register",
     notebook="01-register",
     reads=("data/raw/**/*", "data/hand/**/*"),
-    writes=("data/processed/victims.csv", "data/processed/departments.csv", "outputs/numbers/register.json"),
+    writes=("data/processed/victims.csv", "data/processed/departments.csv", "data/processed/command_tenures.csv",
+            "data/processed/command_statements.csv", "data/processed/command_observed.csv",
+            "data/processed/command_measures.csv", "data/processed/command_measures_excluded.csv",
+            "outputs/numbers/register.json"),
     after=(),
     params={
         "cutoff_date": "2023-03-31",  # deaths after this date are left out; the official snapshot is the latest on or before it
