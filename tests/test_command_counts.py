@@ -8,7 +8,9 @@ from scipy import stats
 
 from analysis import paths
 from analysis.register import scope as S
-from analysis.tasks.command import emergency, labels, repetition, tables, tally, timeline
+from analysis.report import text
+from analysis.tasks import command as task
+from analysis.tasks.command import emergency, repetition, tables, tally
 from analysis.tasks.command.deaths import counts, death_frame, scope_frames
 from analysis.stats.exact import poisson_ci
 
@@ -83,18 +85,15 @@ def test_in_window_keeps_open_and_overlapping_tenures():
 
 
 @pytest.fixture(scope="module")
-def measures():
-    return emergency.code_measures(timeline.load()["rows"])
+def timeline():
+    """The command timeline's tables as the task reads them from the register (data/processed/)."""
+    spec = task.spec(**task.TASK.params)
+    return task.inputs(spec, paths.PROCESSED, paths.OUTPUTS)["timeline"]
 
 
-def test_every_coded_measure_traces_to_its_raw_row(measures):
-    rows = timeline.load()["rows"].set_index("row")
-    for m in measures.itertuples():
-        assert rows.loc[m.row, "event"] == m.event_raw
-    curfew = measures[measures.measure_id == "Curfew-DS144-2022"]
-    # the raw row reads "15 provinces in 8 regions"
-    assert "15 provinces in 8 regions" in curfew.event_raw.iloc[0]
-    assert (len(curfew), curfew.department.nunique()) == (15, 8)
+@pytest.fixture(scope="module")
+def measures(timeline):
+    return timeline["command_measures"]
 
 
 @pytest.mark.parametrize("day, dep, prov, expected", [
@@ -301,7 +300,7 @@ def test_emergency_status_over_an_interval(measures):
 
 
 @pytest.mark.skipif(not (paths.PROCESSED / "victims.csv").exists(), reason="register not built")
-def test_next_lethal_event_after_the_december_endorsements_is_chala():
+def test_next_lethal_event_after_the_december_endorsements_is_chala(timeline):
     """On the register: the split events put Chala (19 Dec, its own event) right after the 16-18 Dec statements."""
     reg = S.load_register()
     sc = S.Scope(contexts=("clash",), start="2022-12-07", end="2023-03-31", date_field="injury")
@@ -311,7 +310,7 @@ def test_next_lethal_event_after_the_december_endorsements_is_chala():
     assert len(chala) == 1
     cid = chala.index[0]
     assert ev.set_index("event_key").loc[cid, "date"] == D.fromisoformat(chala.date_start.iloc[0])
-    st = timeline.load()["statements"]
+    st = timeline["command_statements"]
     dec = st[st.endorsing & st.date_latest.between(D(2022, 12, 16), D(2022, 12, 18))]
     assert len(dec) >= 2
     for s in dec.itertuples():
@@ -386,19 +385,19 @@ def test_force_periods_table_gives_inclusive_last_day():
     assert out.last_day.tolist() == [D(2023, 1, 12), D(2023, 1, 31)] and out.total.tolist() == [1, 1]
 
 
-@pytest.mark.parametrize("lo, hi, text", [
+@pytest.mark.parametrize("lo, hi, printed", [
     (D(2023, 1, 9), D(2023, 1, 9), "9 Jan 2023"),
     (D(2023, 2, 1), D(2023, 2, 28), "Feb 2023 (month only)"),
     (D(2023, 2, 1), D(2023, 2, 27), "1 Feb 2023–27 Feb 2023"),   # not the whole month
     (D(2022, 12, 11), D(2022, 12, 12), "11 Dec 2022–12 Dec 2022"),
     (D(2022, 12, 31), D(2023, 1, 31), "31 Dec 2022–31 Jan 2023"),
 ])
-def test_day_span(lo, hi, text):
-    assert labels.day_span(lo, hi) == text
+def test_day_span(lo, hi, printed):
+    assert text.day_span(lo, hi) == printed
 
 
 def test_plural_range_and_open_day():
-    assert (labels.plural(1, "day"), labels.plural(0, "day"), labels.plural(3, "death")) == ("1 day", "0 days",
+    assert (text.plural(1, "day"), text.plural(0, "day"), text.plural(3, "death")) == ("1 day", "0 days",
                                                                                              "3 deaths")
-    assert (labels.count_range(2, 2), labels.count_range(2, 5)) == ("2", "2–5")
-    assert labels.fmt_day(None) == "open"
+    assert (text.count_range(2, 2), text.count_range(2, 5)) == ("2", "2–5")
+    assert text.day(None) == "open"

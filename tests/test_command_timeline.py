@@ -1,10 +1,14 @@
-"""Timeline dates, tenures and statements: synthetic timelines for the rules, the raw file for real strings."""
+"""The command timeline in the register (analysis.register.command_timeline): dates, tenures, statements and the
+coded emergencies on synthetic timelines for the rules and on the raw file for real strings; the published tables
+(data/processed/command_*.csv) and their round trip."""
 import datetime as dt
+import filecmp
 
 import pytest
 
-from analysis.tasks.command import timeline
-from analysis.tasks.command.dates import parse_date_field, parse_iso_day
+from analysis import paths
+from analysis.register import command_measures, command_timeline as timeline
+from analysis.register.clean.timeline_dates import parse_date_field, parse_iso_day
 from analysis.errors import RawDataError
 from analysis.steplog import StepLog
 
@@ -176,3 +180,50 @@ def test_endorsing_key_must_match_one_row(tmp_path):
     assert s.endorsing.tolist() == [True] and s.holder.tolist() == ["Ana Uno Pérez"]
     with pytest.raises(RawDataError, match="matches 0 rows"):
         timeline.load(path, endorsing=(("2023-01-06", "Ana Uno Pérez"),))
+
+
+# ---- the coded states of emergency and curfews ---------------------------------------------------------------
+def test_every_coded_measure_traces_to_its_raw_row(raw):
+    (d, _) = raw
+    measures = command_measures.code_measures(d["rows"])
+    rows = d["rows"].set_index("row")
+    for m in measures.itertuples():
+        assert rows.loc[m.row, "event"] == m.event_raw
+    curfew = measures[measures.measure_id == "Curfew-DS144-2022"]
+    # the raw row reads "15 provinces in 8 regions"
+    assert "15 provinces in 8 regions" in curfew.event_raw.iloc[0]
+    assert (len(curfew), curfew.department.nunique()) == (15, 8)
+    assert set(command_measures.excluded_rows(d["rows"]).row) == \
+        {r.row for r in d["rows"].itertuples() if r.kind in {"emergency", "curfew"}} - set(measures.row)
+
+
+def test_uncoded_emergency_row_rejected(tmp_path):
+    path = write(tmp_path, ["2023-01-01,Executive,Ana Uno Pérez,state of emergency declared somewhere"])
+    with pytest.raises(RawDataError):
+        command_measures.code_measures(timeline.load(path, endorsing=())["rows"], path)
+
+
+# ---- the published tables ---------------------------------------------------------------------------------------
+def test_published_tables_read_back_as_built(tmp_path):
+    log = StepLog()
+    built = timeline.tables(log=log)
+    written = timeline.publish(tmp_path, StepLog())
+    assert sorted(p.name for p in written) == sorted(f"{n}.csv" for n in timeline.TABLES)
+    back = timeline.read(tmp_path)
+    for name in ("command_tenures", "command_statements", "command_measures", "command_measures_excluded"):
+        assert back[name].equals(built[name].reset_index(drop=True)), name
+    observed = timeline.load()["observed"]
+    assert back["command_observed"].to_dict("list") == observed.to_dict("list")
+    assert len(built["command_observed"]) == sum(len(p) for p in observed.points)  # one row per seen date
+    assert log.of_kind("open tenure")
+
+
+@pytest.mark.skipif(not (paths.PROCESSED / "cleaning_log.csv").exists(), reason="register not built")
+def test_register_holds_the_tables_of_the_raw_timeline(tmp_path):
+    """data/processed/ holds what the raw timeline gives now (notebook 01 was rerun after any change), and its
+    cleaning log holds the timeline's decisions as the step log records them."""
+    log = StepLog()
+    timeline.publish(tmp_path, log)
+    for name in timeline.TABLES:
+        assert filecmp.cmp(tmp_path / f"{name}.csv", paths.PROCESSED / f"{name}.csv", shallow=False), name
+    assert timeline.read_log() == log.entries

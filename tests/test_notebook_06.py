@@ -1,4 +1,5 @@
-"""Runs notebooks/06-chain-of-command.ipynb with papermill under two parameter sets and checks its outputs."""
+"""Notebook 06's task (analysis.tasks.command) under two parameter sets, its outputs checked; and the notebook's
+parameters cell against the task's declaration."""
 import json
 from pathlib import Path
 
@@ -6,13 +7,14 @@ import pandas as pd
 import pytest
 
 from analysis import paths
-from analysis.tasks.command.timeline import ENDORSING, slug
+from analysis.register.command_timeline import ENDORSING
+from analysis.tasks import command as task
+from analysis.tasks.command.sections import slug
+from analysis.workflow.params import declared_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "06-chain-of-command.ipynb"
 VICTIMS = paths.PROCESSED / "victims.csv"
-
-pytestmark = pytest.mark.skipif(not VICTIMS.exists(), reason="data/processed/victims.csv not built yet")
 
 SETS = {
     "default": {},
@@ -22,33 +24,40 @@ SETS = {
 }
 
 
+def test_parameters_cell_equals_the_task_declaration():
+    declared = declared_parameters(NOTEBOOK)
+    assert list(declared) == list(task.TASK.params)
+    for name, default in task.TASK.params.items():
+        assert eval(declared[name]["default"]) == default, name  # noqa: S307 (the notebook's own literal)
+
+
 @pytest.fixture(scope="module", params=sorted(SETS))
 def run(request, tmp_path_factory):
-    import papermill
-    out = tmp_path_factory.mktemp(request.param)
-    params = {**SETS[request.param], "outputs_dir": str(out / "outputs")}
-    papermill.execute_notebook(str(NOTEBOOK), str(out / "06.ipynb"), parameters=params, kernel_name="python3",
-                               cwd=str(ROOT / "notebooks"), progress_bar=False)
-    return request.param, out / "outputs", params
+    if not VICTIMS.exists():
+        pytest.skip("data/processed/victims.csv not built yet")
+    out = tmp_path_factory.mktemp(request.param) / "outputs"
+    params = {**task.TASK.params, **SETS[request.param], "outputs_dir": str(out)}
+    spec = task.spec(**params)
+    result = task.run(spec, task.inputs(spec, paths.PROCESSED, out))
+    result.write(out)
+    return request.param, out, params
 
 
 def test_outputs_written(run):
     name, out, params = run
     for ext in ("png", "svg", "csv"):
         assert (out / "figures" / f"command_timeline.{ext}").stat().st_size > 0
-    numbers = json.loads((out / "numbers.json").read_text(encoding="utf-8"))
+    numbers = json.loads((out / "numbers" / "command.json").read_text(encoding="utf-8"))
     assert numbers and all(k.startswith("command.") for k in numbers)
     by_tenure = pd.read_csv(out / "tables" / "command_deaths_by_tenure.csv", dtype=str, keep_default_na=False)
-    roles = params.get("roles")
-    if roles:
-        assert set(by_tenure.role) == set(roles)
+    assert set(by_tenure.role) == set(params["roles"])
     for r in by_tenure.itertuples():  # every holder in the table has its numbers
         key = f"command.tenure.{slug(r.role)}.{slug(r.person)}.deaths_min"
         assert numbers[key]["value"] == int(r.deaths_min)
     force = pd.read_csv(out / "tables" / "command_periods_force.csv")
     value = {k.removeprefix("command."): v["value"] for k, v in numbers.items()}
     assert force.total.sum() + value["force.across_periods"] == value["deaths_in_window"]
-    policy = params.get("date_policy", "certain")
+    policy = params["date_policy"]
     assert value["deaths_in_window"] == value[f"deaths_in_window_{policy}"]
     assert value["deaths_in_window_certain"] <= value["deaths_in_window_possible"]
     for r in by_tenure.itertuples():  # certain <= possible boundary <= possible persons
@@ -64,7 +73,7 @@ def test_timeline_figure_data_adds_up_to_the_deaths_counted(run):
     from analysis.report.figures import LABELS
     from analysis.report.plots.command import PANEL_A, PANEL_B
     name, out, params = run
-    numbers = json.loads((out / "numbers.json").read_text(encoding="utf-8"))
+    numbers = json.loads((out / "numbers" / "command.json").read_text(encoding="utf-8"))
     data = pd.read_csv(out / "figures" / "command_timeline.csv", dtype=str, keep_default_na=False)
     n = numbers["command.deaths_in_window"]["value"]
     for panel in (PANEL_A, PANEL_B):

@@ -12,11 +12,10 @@ import pandas as pd
 
 from analysis import paths
 from analysis.io import staged_dir, write_csv_atomic, write_text_atomic
-from analysis.register import (boundaries, codebook, conflicts, covariates, datapackage, hand, intervals, link,
-                               manifest, privacy, reconcile, schemas, sources)
+from analysis.register import (boundaries, claims_table, codebook, command_timeline, conflicts, covariates,
+                               datapackage, hand, intervals, link, manifest, privacy, reconcile, schemas, sources)
 from analysis.register import events as events_mod
 from analysis.register.clean import places
-from analysis.register import claims_table
 from analysis.register.clean.mentions import clean_mentions
 from analysis.steplog import StepLog
 
@@ -117,6 +116,7 @@ def build(raw_dir=None, params: Params | None = None) -> Register:
         "departments": departments,
         "events": events,
         "published_claims": claims_table.read(raw_dir / claims_table.RAW),
+        **command_timeline.tables(raw_dir / "context/command_timeline.csv", log),
     }
     # Minors: text leaves the register masked; protection is judged on every source, whatever the parameters.
     every_row = not params.exclude_sources and params.include_paraphrase

@@ -18,6 +18,12 @@ ORIGIN = {
     "departments": "data/raw/covariates/departments.csv + covariates/ethnicity/ethnicity_by_department.csv",
     "events": "data/raw/context/events.csv (ids added by analysis.register.link.event_table)",
     "published_claims": "data/raw/context/published_claims.csv checked by analysis.register.claims_table",
+    "command_tenures": "data/raw/context/command_timeline.csv via analysis.register.command_timeline",
+    "command_statements": "data/raw/context/command_timeline.csv via analysis.register.command_timeline",
+    "command_observed": "data/raw/context/command_timeline.csv via analysis.register.command_timeline",
+    "command_measures": "data/raw/context/command_timeline.csv, coded by hand in analysis.register.command_measures",
+    "command_measures_excluded": "data/raw/context/command_timeline.csv: emergency/curfew rows "
+                                 "analysis.register.command_measures does not code",
 }
 
 FIELDS = {
@@ -107,6 +113,34 @@ FIELDS = {
     "unit": "what each published number counts", "scope": "the claim's stated scope (period, place, who is counted)",
     "page_or_section": "where in the report the quote is", "url": "where the claim was read",
 }
+
+# The command timeline's tables (analysis.register.command_timeline); ends of tenures and measures are exclusive.
+FIELDS.update({
+    "role": "office as the command timeline names it (one name per office: analysis.register.command_timeline)",
+    "person": "office holder as printed in the command timeline", "short_name": "shortest printed form of the "
+    "holder's name in the timeline", "holder": "the tenure holder the statement's speaker is (full name)",
+    "start_earliest": "earliest possible first day (ISO)", "start_latest": "latest possible first day (ISO)",
+    "end_earliest": "earliest possible first day out, the end being exclusive (ISO); empty = open",
+    "end_latest": "latest possible first day out, the end being exclusive (ISO); empty = open",
+    "open": "no end in the timeline (still in office, or no successor recorded)",
+    "end_basis": "what the end rests on ('left office' row, successor's start, both, span row, or why open)",
+    "start_ref": "timeline row(s) the start rests on", "end_ref": "timeline row(s) the end rests on",
+    "row": "line of data/raw/context/command_timeline.csv (header = line 1)",
+    "date_earliest": "earliest possible day of the statement (ISO)",
+    "date_latest": "latest possible day of the statement (ISO)",
+    "date_approx": "the timeline marks the date approximate or inferred",
+    "quote": "the statement as quoted in the timeline", "url": "source URL of the timeline row",
+    "endorsing": "a statement endorsing the forces (analysis.register.command_timeline.ENDORSING, NOTES.md §4)",
+    "region": "department the office commands; empty = national",
+    "seen_earliest": "earliest day of a date the holder is seen in office (ISO)",
+    "seen_latest": "latest day of a date the holder is seen in office (ISO)",
+    "event": "the timeline's event cell as printed", "date": "the timeline's date cell as printed",
+    "measure_id": "id of the coded state of emergency or curfew", "measure": "state of emergency or curfew",
+    "decree": "decree(s) as named in the timeline, or how the measure was adopted",
+    "area_level": "what the place is: national, department, province or district",
+    "place": "province or district name (with `department`); empty for a department or the nation",
+    "basis": "how the start, the end and the places were coded from the row",
+})
 
 PATTERNS = [
     (r"^date_(injury|death)_(min|max)$", "{1} possible date of {0} (ISO; analysis/register/intervals.py); empty = not bounded"),

@@ -43,6 +43,8 @@ RAW_INPUTS = {
                     "covariates/ethnicity/ethnicity_by_department.csv", "covariates/ethnicity/sources.csv"],
     "events": ["context/events.csv"],
     "published_claims": ["context/published_claims.csv"],
+    **{t: ["context/command_timeline.csv"] for t in ("command_tenures", "command_statements", "command_observed",
+                                                   "command_measures", "command_measures_excluded")},
 }
 HAND = {"title": "The project's hand decisions (data/hand/), each with its evidence", "path": "../hand/"}
 

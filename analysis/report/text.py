@@ -95,3 +95,30 @@ def certain_possible(certain, possible, digits: int = 0) -> str:
     if certain == possible:
         return num(certain, digits, thousands=False)
     return f"{num(certain, digits, thousands=False)} certain, up to {num(possible, digits, thousands=False)} possible"
+
+
+# ---- days and counts as printed in prose and tables (from notebook 06) ---------------------------------------
+def day(d) -> str:
+    """'7 Dec 2022'; None (an open end) prints as 'open'."""
+    return d.strftime("%-d %b %Y") if d is not None else "open"
+
+
+def day_span(lo, hi) -> str:
+    """A date known as the interval [lo, hi] (datetime.date): one day, a whole month ('Jan 2023 (month only)') or
+    'lo–hi'."""
+    import datetime as dt
+    if lo == hi:
+        return day(lo)
+    if lo.day == 1 and lo.month == hi.month and lo.year == hi.year and (hi + dt.timedelta(days=1)).day == 1:
+        return lo.strftime("%b %Y") + " (month only)"
+    return f"{day(lo)}–{day(hi)}"
+
+
+def plural(k: int, word: str) -> str:
+    """'1 death', '2 deaths'."""
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
+def count_range(a: int, b: int) -> str:
+    """A count known as [a, b]: 'a' when both ends agree, else 'a–b'."""
+    return f"{a}" if a == b else f"{a}–{b}"

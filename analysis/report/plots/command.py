@@ -12,6 +12,7 @@ hatched on its first possible day (series "day uncertain", with start = lo and e
 is drawn.
 """
 import datetime as dt
+from collections import Counter
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -55,13 +56,21 @@ def emergency_areas(measures: pd.DataFrame) -> list:
 
 def daily_counts(deaths: pd.DataFrame, labels, groups: pd.Series, days: list) -> dict:
     """{label: deaths per day of `days`} for the deaths known to the day whose group is `label`."""
-    return {lab: np.array([int((deaths[groups == lab].day == d).sum()) for d in days]) for lab in labels}
+    out = {}
+    for lab in labels:
+        per_day = Counter(deaths.day[groups == lab])  # one pass per label, not one per day
+        out[lab] = np.array([per_day.get(d, 0) for d in days], dtype=int)
+    return out
 
 
 def uncertain_counts(deaths: pd.DataFrame, labels, groups: pd.Series, days: list) -> dict:
     """{label: deaths per first possible day} for the deaths whose day is not known (interval lo < hi)."""
     unsure = deaths.day.isna()
-    return {lab: np.array([int((deaths[(groups == lab) & unsure].lo == d).sum()) for d in days]) for lab in labels}
+    out = {}
+    for lab in labels:
+        per_day = Counter(deaths.lo[(groups == lab) & unsure])
+        out[lab] = np.array([per_day.get(d, 0) for d in days], dtype=int)
+    return out
 
 
 def _force_bars(ax, deaths: pd.DataFrame, forces, days: list, panel: str, row: str | None) -> list:
@@ -228,6 +237,25 @@ def _emergency_panel(ax, measures, areas, x0, x1) -> list:
     return rows
 
 
+def _department_strips(strips, deaths, dep_labels, dep_groups, force_order, days) -> list:
+    """Panel b: one strip of daily bars per department group, all on the same scale; returns the data rows."""
+    rows, top = [], 1
+    for ax, lab in zip(strips, dep_labels):
+        sub = deaths[dep_groups == lab]
+        rows += _force_bars(ax, sub, force_order, days, PANEL_B, lab)
+        top = max(top, max(ax.get_ylim()[1], 1))
+        ax.set_ylabel(f"{lab} ({len(sub)})", rotation=0, ha="right", va="center", fontsize=7)
+        ax.spines["left"].set_visible(False)
+        ax.axhline(0, color="0.6", lw=0.5)
+    for ax in strips:
+        ax.set_ylim(0, top * 1.25)
+        ax.set_yticks([])
+    if strips:
+        strips[0].set_title(PANEL_B + "\nthe same scale in every row; the number above a bar: deaths that day",
+                            loc="left")
+    return rows
+
+
 def timeline_figure(deaths: pd.DataFrame, tenures: pd.DataFrame, endorse: pd.DataFrame, measures: pd.DataFrame,
                     roles, forces, window_start: dt.date, window_end: dt.date, date_field: str = "death", *,
                     contexts=None, n_possible: int | None = None):
@@ -275,20 +303,7 @@ def timeline_figure(deaths: pd.DataFrame, tenures: pd.DataFrame, endorse: pd.Dat
                              label="day known only as an interval\n(drawn at its first possible day)"))
     ax_a.legend(handles=handles, title="force named by the sources", frameon=False, fontsize=7, title_fontsize=7,
                 loc="upper left", bbox_to_anchor=(1.005, 1))
-    top = 1
-    for ax, lab in zip(strips, dep_labels):
-        sub = deaths[dep_groups == lab]
-        rows += _force_bars(ax, sub, force_order, days, PANEL_B, lab)
-        top = max(top, max(ax.get_ylim()[1], 1))
-        ax.set_ylabel(f"{lab} ({len(sub)})", rotation=0, ha="right", va="center", fontsize=7)
-        ax.spines["left"].set_visible(False)
-        ax.axhline(0, color="0.6", lw=0.5)
-    for ax in strips:
-        ax.set_ylim(0, top * 1.25)
-        ax.set_yticks([])
-    if strips:
-        strips[0].set_title(PANEL_B + "\nthe same scale in every row; the number above a bar: deaths that day",
-                            loc="left")
+    rows += _department_strips(strips, deaths, dep_labels, dep_groups, force_order, days)
     tenure_rows, names = _tenure_panel(ax_c, tenures, endorse, list(roles), x0, x1)
     rows += tenure_rows
     rows += _emergency_panel(ax_d, measures, areas, x0, x1)

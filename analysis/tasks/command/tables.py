@@ -3,7 +3,7 @@ import datetime as dt
 
 import pandas as pd
 
-from analysis.tasks.command.labels import day_span
+from analysis.report.text import day_span
 
 # Order of the emergency statuses in tables and numbers (emergency.status_on / status_over values).
 STATUS_ORDER = ["under", "not under", "uncertain (date at a boundary)", "unknown (place missing)",

@@ -1,10 +1,17 @@
-"""The command timeline: who held which office when, and the dated statements endorsing the forces.
+"""The command timeline (data/raw/context/command_timeline.csv) as processed tables: who held which office when,
+the dated public statements (those endorsing the forces flagged), the holders seen only on dated rows, and the
+states of emergency and curfews (coded in analysis.register.command_measures).
 
-Tenure convention (used everywhere in this package): a tenure includes its start day and ends the day before
+Tenure convention (used everywhere the tables are read): a tenure includes its start day and ends the day before
 the successor starts. `end_*` columns are therefore *exclusive* ends (the first day out of office). An explicit
 'left office' dated D is read the same way (D = first day out), which is what the timeline's paired
 'left office'/'took office' rows on the same day imply. Dates known to the day only as a range or a month
 are kept as (earliest, latest) intervals.
+
+`tables(path, log)` returns the published tables (TABLES); the register build writes them into data/processed/
+with the others, and `read(processed)` loads them back with dates as datetime.date and flags as booleans. Every
+decision (end narrowed, vacancy, open tenure, uncertain date, statement not endorsing) goes into the register's
+cleaning log under the step `command.timeline`.
 """
 import datetime as dt
 import re
@@ -15,9 +22,11 @@ import pandas as pd
 
 from analysis import paths
 from analysis.errors import RawDataError, data_row
+from analysis.io import write_csv_atomic
+from analysis.register import command_measures
+from analysis.register.clean.timeline_dates import DateSpec, parse_date_field, parse_iso_day
 from analysis.register.sources import read_command_timeline
 from analysis.steplog import StepLog
-from analysis.tasks.command.dates import DateSpec, parse_date_field
 
 TIMELINE_FILE = paths.RAW / "context" / "command_timeline.csv"
 STEP = "command.timeline"
@@ -159,16 +168,12 @@ def _overlap(a, b):
     return (lo, hi) if lo <= hi else None
 
 
-def _role_tenures(rows: pd.DataFrame, role: str, file, log: StepLog) -> list[dict]:
-    """Tenures of one single-holder office from its start/end/still/span rows."""
+def _starts(rows: pd.DataFrame, role: str, file) -> list:
+    """The 'took office' rows by first possible day; two holders starting the same day, or one holder taking
+    office twice, are errors."""
     starts = rows[rows.kind == "start"].copy()
     starts["_lo"] = [s.earliest for s in starts.spec]
-    starts = starts.sort_values(["_lo", "row"], kind="stable")
-    ends = rows[rows.kind == "end"]
-    stills = rows[rows.kind == "still_in_office"]
-    spans = rows[(rows.kind == "observation") & rows.spec.map(lambda s: s.kind == "span")]
-    used_ends, used_stills, out = set(), set(), []
-    start_list = list(starts.itertuples(index=False))
+    start_list = list(starts.sort_values(["_lo", "row"], kind="stable").itertuples(index=False))
     for i, st in enumerate(start_list):
         if i + 1 < len(start_list) and start_list[i + 1].spec.earliest == st.spec.earliest:
             nxt = start_list[i + 1]
@@ -176,58 +181,90 @@ def _role_tenures(rows: pd.DataFrame, role: str, file, log: StepLog) -> list[dic
                                f"(rows {st.row} and {nxt.row})")
         if any(same_person(st.person, o.person) for o in start_list[:i]):
             raise RawDataError(file, st.row, "person", f"{role}: {st.person} takes office twice")
-        mine = [e for e in ends.itertuples(index=False) if same_person(e.person, st.person)]
-        if len(mine) > 1:
-            raise RawDataError(file, mine[1].row, "date", f"{role}: two 'left office' rows for {st.person} "
-                               f"(rows {mine[0].row}, {mine[1].row})")
-        end_row = mine[0] if mine else None
+    return start_list
+
+
+def _own_end(st, ends: pd.DataFrame, role: str, file):
+    """The holder's own 'left office' row (at most one, not before the start) or None."""
+    mine = [e for e in ends.itertuples(index=False) if same_person(e.person, st.person)]
+    if len(mine) > 1:
+        raise RawDataError(file, mine[1].row, "date", f"{role}: two 'left office' rows for {st.person} "
+                           f"(rows {mine[0].row}, {mine[1].row})")
+    if mine and mine[0].spec.latest < st.spec.earliest:
+        raise RawDataError(file, mine[0].row, "date", f"{role}: {st.person} leaves before taking office "
+                           f"(row {st.row})")
+    return mine[0] if mine else None
+
+
+def _end(st, end_row, succ, role: str, file, log: StepLog) -> tuple:
+    """(first-day-out interval or None, basis, reference) from the holder's own 'left office' row and the
+    successor's start: the successor's start ends a tenure without an end row; both together narrow the end to
+    their overlap; an end before the successor's start leaves the office vacant in between (logged)."""
+    end, basis, ref = None, "open: no 'left office' row and no successor in the timeline", ""
+    if end_row is not None:
+        end, basis, ref = _interval(end_row.spec), "'left office' row", f"row {end_row.row}"
+    if succ is None:
+        return end, basis, ref
+    s_iv = _interval(succ.spec)
+    if end is None:
+        return s_iv, "successor's start", f"row {succ.row}"
+    both = _overlap(end, s_iv)
+    if both is not None:
+        if both != end:
+            log.decision(STEP, "narrowed", f"{role}: {st.person}'s first day out {end[0]}..{end[1]} "
+                         f"(row {end_row.row}) narrowed to {both[0]}..{both[1]} by {succ.person} taking "
+                         f"office {succ.date} (row {succ.row}; a tenure ends the day before the successor's)",
+                         f"rows {end_row.row}, {succ.row}")
+        return both, "'left office' row and successor's start agree", f"rows {end_row.row}, {succ.row}"
+    if end[1] < s_iv[0]:
+        log.decision(STEP, "vacancy", f"{role}: {st.person} left ({end_row.date}) before {succ.person} "
+                     f"took office ({succ.date}); the office is counted as vacant in between",
+                     f"rows {end_row.row}, {succ.row}")
+        return end, basis, ref
+    raise RawDataError(file, end_row.row, "date", f"{role}: {st.person} leaves ({end_row.date}) after "
+                       f"successor {succ.person} took office ({succ.date}, row {succ.row})")
+
+
+def _still(st, stills: pd.DataFrame, end, ref: str, role: str, file) -> list:
+    """The holder's 'still in office' rows; one dated on or after the first day out is an error."""
+    still = [s for s in stills.itertuples(index=False) if same_person(s.person, st.person)]
+    for s in still:
+        if end is not None and end[1] <= s.spec.earliest:
+            raise RawDataError(file, s.row, "date", f"{role}: {st.person} still in office on {s.date} but "
+                               f"the tenure ends by {end[1]} ({ref})")
+    return still
+
+
+def _unmatched(rows: pd.DataFrame, used: set, what: str, role: str, file) -> None:
+    """A 'left office' or 'still in office' row that belongs to no 'took office' row is an error."""
+    for r in rows.itertuples(index=False):
+        if r.row not in used:
+            raise RawDataError(file, r.row, "person", f"{role}: '{what}' for {r.person} matches no "
+                               "'took office' row")
+
+
+def _role_tenures(rows: pd.DataFrame, role: str, file, log: StepLog) -> list[dict]:
+    """Tenures of one single-holder office from its start/end/still/span rows."""
+    ends = rows[rows.kind == "end"]
+    stills = rows[rows.kind == "still_in_office"]
+    spans = rows[(rows.kind == "observation") & rows.spec.map(lambda s: s.kind == "span")]
+    start_list = _starts(rows, role, file)
+    used_ends, used_stills, out = set(), set(), []
+    for i, st in enumerate(start_list):
+        end_row = _own_end(st, ends, role, file)
+        used_ends |= {end_row.row} if end_row is not None else set()
         succ = start_list[i + 1] if i + 1 < len(start_list) else None
-        end, basis, ref = None, "open: no 'left office' row and no successor in the timeline", ""
-        if end_row is not None:
-            used_ends.add(end_row.row)
-            if end_row.spec.latest < st.spec.earliest:
-                raise RawDataError(file, end_row.row, "date", f"{role}: {st.person} leaves before taking office "
-                                   f"(row {st.row})")
-            end, basis, ref = _interval(end_row.spec), "'left office' row", f"row {end_row.row}"
-        if succ is not None:
-            s_iv = _interval(succ.spec)
-            if end is None:
-                end, basis, ref = s_iv, "successor's start", f"row {succ.row}"
-            elif (both := _overlap(end, s_iv)) is not None:
-                if both != end:
-                    log.decision(STEP, "narrowed", f"{role}: {st.person}'s first day out {end[0]}..{end[1]} "
-                                 f"(row {end_row.row}) narrowed to {both[0]}..{both[1]} by {succ.person} taking "
-                                 f"office {succ.date} (row {succ.row}; a tenure ends the day before the successor's)",
-                                 f"rows {end_row.row}, {succ.row}")
-                end, basis, ref = both, "'left office' row and successor's start agree", \
-                    f"rows {end_row.row}, {succ.row}"
-            elif end[1] < s_iv[0]:
-                log.decision(STEP, "vacancy", f"{role}: {st.person} left ({end_row.date}) before {succ.person} "
-                             f"took office ({succ.date}); the office is counted as vacant in between",
-                             f"rows {end_row.row}, {succ.row}")
-            else:
-                raise RawDataError(file, end_row.row, "date", f"{role}: {st.person} leaves ({end_row.date}) after "
-                                   f"successor {succ.person} took office ({succ.date}, row {succ.row})")
-        still = [s for s in stills.itertuples(index=False) if same_person(s.person, st.person)]
-        for s in still:
-            used_stills.add(s.row)
-            if end is not None and end[1] <= s.spec.earliest:
-                raise RawDataError(file, s.row, "date", f"{role}: {st.person} still in office on {s.date} but "
-                                   f"the tenure ends by {end[1]} ({ref})")
+        end, basis, ref = _end(st, end_row, succ, role, file, log)
+        still = _still(st, stills, end, ref, role, file)
+        used_stills |= {s.row for s in still}
         if end is None and still:
             basis = f"open: still in office on {still[-1].date} (row {still[-1].row}); end date not in the timeline"
         out.append(_tenure(role, st.person, _interval(st.spec), end, basis, f"row {st.row}", ref))
     for sp in spans.itertuples(index=False):  # 'X to Y' rows give a whole tenure
         out.append(_tenure(role, sp.person, _interval(sp.spec, 0), _interval(sp.spec, 1),
                            "span row ('to' date read as first day out)", f"row {sp.row}", f"row {sp.row}"))
-    for e in ends.itertuples(index=False):
-        if e.row not in used_ends:
-            raise RawDataError(file, e.row, "person", f"{role}: 'left office' for {e.person} matches no "
-                               "'took office' row")
-    for s in stills.itertuples(index=False):
-        if s.row not in used_stills:
-            raise RawDataError(file, s.row, "person", f"{role}: 'still in office' for {s.person} matches no "
-                               "'took office' row")
+    _unmatched(ends, used_ends, "left office", role, file)
+    _unmatched(stills, used_stills, "still in office", role, file)
     return out
 
 
@@ -306,7 +343,87 @@ def load(path: Path | None = None, log: StepLog | None = None, endorsing=tuple(E
             "statements": statements(rows, tenures, path, log, endorsing)}
 
 
-def slug(text: str) -> str:
-    """Accent-free lower-case words joined by '_' (stable keys for outputs/numbers.json)."""
-    ascii_ = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return "_".join(re.findall(r"[a-z0-9]+", ascii_))
+# ---- the published tables ------------------------------------------------------------------------------------
+# Processed table -> its date columns and boolean columns (as read back by `read`).
+TABLES = {
+    "command_tenures": (("start_earliest", "start_latest", "end_earliest", "end_latest"), ("open",)),
+    "command_statements": (("date_earliest", "date_latest"), ("date_approx", "endorsing")),
+    "command_observed": (("seen_earliest", "seen_latest"), ()),
+    "command_measures": (("start_earliest", "start_latest", "end_earliest", "end_latest"), ()),
+    "command_measures_excluded": ((), ()),
+}
+OBSERVED_COLUMNS = ["role", "person", "region", "date_raw", "seen_earliest", "seen_latest", "row", "event"]
+
+
+def observed_table(observed: pd.DataFrame) -> pd.DataFrame:
+    """observed_holders flattened for a CSV: one row per date a holder is seen in office ('2023-01 and 2023-03'
+    gives two rows), `seen_*` that date's earliest and latest possible day."""
+    recs = [{**{c: getattr(o, c) for c in OBSERVED_COLUMNS}, "seen_earliest": lo, "seen_latest": hi}
+            for o in observed.itertuples(index=False) for lo, hi in o.points]
+    return pd.DataFrame(recs, columns=OBSERVED_COLUMNS)
+
+
+def tables(path: Path | None = None, log: StepLog | None = None) -> dict:
+    """{processed table name: DataFrame} for the command timeline at `path` (default: data/raw/context/
+    command_timeline.csv); the decisions go into `log`."""
+    path = Path(path or TIMELINE_FILE)
+    d = load(path, log)
+    return {"command_tenures": d["tenures"], "command_statements": d["statements"],
+            "command_observed": observed_table(d["observed"]),
+            "command_measures": command_measures.code_measures(d["rows"], path),
+            "command_measures_excluded": command_measures.excluded_rows(d["rows"])}
+
+
+def publish(processed: Path, log: StepLog | None = None, path: Path | None = None) -> list[Path]:
+    """Write the tables into `processed` (outside the register build, which writes them with the others)."""
+    written = []
+    for name, df in tables(path, log).items():
+        written.append(Path(processed) / f"{name}.csv")
+        write_csv_atomic(df, written[-1])
+    return written
+
+
+def _regroup_observed(flat: pd.DataFrame) -> pd.DataFrame:
+    """command_observed.csv back to one row per timeline row, its seen dates as `points` ((lo, hi), ...)."""
+    recs = []
+    for _, g in flat.groupby("row", sort=False):
+        points = tuple(zip(g.seen_earliest, g.seen_latest))
+        recs.append({**g.iloc[0][["role", "person", "region", "date_raw"]].to_dict(),
+                     "seen_earliest": points[0][0], "seen_latest": points[-1][1], "points": points,
+                     "row": int(g.row.iloc[0]), "event": g.event.iloc[0]})
+    return pd.DataFrame(recs, columns=["role", "person", "region", "date_raw", "seen_earliest", "seen_latest",
+                                       "points", "row", "event"])
+
+
+def read(processed: Path | None = None) -> dict:
+    """The published tables from `processed` (default data/processed/): dates as datetime.date (None when
+    empty), flags as booleans, timeline rows as integers; 'command_observed' regrouped with its `points`."""
+    processed = Path(processed or paths.PROCESSED)
+    out = {}
+    for name, (dates, flags) in TABLES.items():
+        df = pd.read_csv(processed / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+        for col in dates:
+            df[col] = pd.Series([parse_iso_day(v) for v in df[col]], index=df.index, dtype=object)
+        for col in flags:
+            df[col] = df[col].map({"True": True, "False": False}).astype(bool)
+        if "row" in df:
+            df["row"] = df["row"].astype(int)
+        out[name] = df
+    out["command_observed"] = _regroup_observed(out["command_observed"])
+    return out
+
+
+def read_log(processed: Path | None = None) -> list[dict]:
+    """The timeline's entries of the register's cleaning log (data/processed/cleaning_log.csv), as StepLog
+    entries: counts with integer n_in/n_out, decisions with their ref."""
+    log = pd.read_csv(Path(processed or paths.PROCESSED) / "cleaning_log.csv", dtype=str, keep_default_na=False,
+                      encoding="utf-8")
+    mine = log[(log.step == STEP) | log.step.str.startswith(STEP + ".")]
+    out = []
+    for e in mine.to_dict("records"):
+        if e["kind"] == "counts":
+            out.append({"step": e["step"], "kind": "counts", "n_in": int(e["n_in"]), "n_out": int(e["n_out"]),
+                        "unit": e["unit"], "detail": e["detail"]})
+        else:
+            out.append({"step": e["step"], "kind": e["kind"], "ref": e["ref"], "detail": e["detail"]})
+    return out

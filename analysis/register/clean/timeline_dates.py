@@ -1,4 +1,5 @@
-"""Dates as the timeline prints them: a day, a month, 'a/b' alternatives, 'x to y' spans, 'x and y' lists.
+"""Dates as the command timeline (data/raw/context/command_timeline.csv) prints them: a day, a month, 'a/b'
+alternatives, 'x to y' spans, 'x and y' lists.
 
 A date known only to the month is kept as the interval of its possible days (earliest, latest), never as an
 invented day. Parenthetical remarks are kept as a note; 'approx.'/'inferred' in them set the `approx` flag.
