@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine (see README):
-#   make suite   — create .venv, install the pinned environment, build the register, sweep, run every notebook (raw data → outputs)
+#   make suite   — create .venv, install the pinned environment, run every task: register, sweep, notebooks (raw data → outputs)
 #   make test    — create .venv if needed, run the unit tests, notebook tests and nbval on the committed notebooks
 PYTHON ?= python3
 VENV   := .venv
@@ -18,8 +18,6 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	touch $@
 
 suite: setup
-	$(RUN) $(BIN)/python -m analysis run --params params/default.yaml --only 01-register
-	$(RUN) $(BIN)/python -m analysis sweep
 	$(RUN) $(BIN)/python -m analysis run --params params/default.yaml
 
 test: setup

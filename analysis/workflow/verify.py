@@ -2,8 +2,8 @@
 
 The scratch copy holds the project's files (git ls-files: committed plus untracked-but-not-ignored; without git,
 the tree minus .git/.venv/.cache) except the outputs being checked, so every compared file must be regenerated.
-The suite runs there as a subprocess (`python -m analysis run --force`, then `python -m analysis sweep` when
-analysis/tasks/robustness/ exists) with ANALYSIS_ROOT and PYTHONPATH pointing at the copy. Compared: every file
+The suite runs there as a subprocess (`python -m analysis run --force`: the register, the sweep, every notebook)
+with ANALYSIS_ROOT and PYTHONPATH pointing at the copy. Compared: every file
 under data/processed/, outputs/numbers.json, outputs/figures/*.csv and outputs/tables/*.
 """
 import difflib
@@ -100,17 +100,13 @@ def copy_project(root: Path, scratch: Path) -> int:
 
 
 def rerun(scratch: Path, params: str = "params/default.yaml", pipeline: str | None = None) -> int:
-    """The register (notebook 01), the multiverse sweep (its tables are outputs too, and notebook 08 reads them),
-    then every notebook, forced, inside the scratch copy; their output streams to ours. With `pipeline` (a graph
-    file relative to the root, as test projects have), that graph's notebooks only. Returns the first non-zero
-    exit code."""
+    """Every task (the register, the sweep, every notebook), forced, inside the scratch copy; their output streams
+    to ours. With `pipeline` (a graph file relative to the root, as test projects have), that graph's notebooks.
+    Returns the first non-zero exit code."""
     env = dict(os.environ, ANALYSIS_ROOT=str(scratch),
                PYTHONPATH=os.pathsep.join([str(scratch)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     run = ["run", "--force", "--params", str(scratch / params)]
-    if pipeline:
-        commands = [[*run, "--pipeline", str(scratch / pipeline)]]
-    else:
-        commands = [[*run, "--only", "01-register"], ["sweep"], run]
+    commands = [[*run, "--pipeline", str(scratch / pipeline)]] if pipeline else [run]
     for args in commands:
         code = subprocess.run([sys.executable, "-m", "analysis", *args], cwd=scratch, env=env, check=False).returncode
         if code != 0:

@@ -30,8 +30,8 @@ arrangements are generated once per process and reused across specifications; nu
 worker (the products are small, and extra threads would only compete for the cores). Results do not depend on the
 number of workers.
 
-The command `python -m analysis sweep` writes the tables (outputs/tables/robustness*.csv); notebook 08 reads and
-presents them (the task: TASK, spec, inputs, run).
+The command `python -m analysis sweep` writes the tables (outputs/tables/robustness*.csv); the runner runs it as the
+task SWEEP after the register, and notebook 08 (the task TASK: spec, inputs, run) reads and presents them.
 
 Modules: `grid` (dimensions, choices and their words; the grid file; the specifications), `designs` (the register's
 persons as event x department counts and the 0/1 contrasts of each finding), `methods` (the inference methods on one
@@ -39,4 +39,6 @@ design), `parallel` (the sweep over worker processes), `summary` (results, disti
 tables, provenance), `driver` (`python -m analysis sweep`), `task` and `views` (notebook 08).
 """
 from analysis.tasks.robustness.driver import main, sweep  # noqa: F401  (python -m analysis sweep)
-from analysis.tasks.robustness.task import TASK, inputs, run, spec  # noqa: F401
+from analysis.tasks.robustness.task import SWEEP, TASK, inputs, run, spec  # noqa: F401
+
+TASKS = (SWEEP, TASK)  # the runner's graph: the sweep, then notebook 08

@@ -1,8 +1,9 @@
-"""Task 08, robustness: notebook 08 presents the tables of the multiverse sweep.
+"""Two tasks: the multiverse sweep, and notebook 08 which presents its tables.
 
-The sweep itself (`python -m analysis sweep`, analysis.tasks.robustness.driver) is run apart, on every core, and
-writes outputs/tables/robustness*.csv. This task only reads those tables (refusing them when they were computed
-from another register, grid or sweep code), draws the two figures and records the numbers; it writes no table.
+SWEEP is a command task: the runner runs `python -m analysis sweep` (analysis.tasks.robustness.driver, on every
+core) after the register, and it writes outputs/tables/robustness*.csv. TASK (notebook 08) only reads those tables
+(refusing them when they were computed from another register, grid or sweep code), draws the two figures and records
+the numbers; it writes no table.
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +18,24 @@ from analysis.stats.ethnic import ECOLOGICAL_CAVEAT
 from analysis.tasks.base import Figure, Result, Task
 from analysis.tasks.robustness import views
 from analysis.tasks.robustness.grid import FINDING_DIMS, HOLDS_RULE
-from analysis.tasks.robustness.summary import read_tables
+from analysis.tasks.robustness.summary import TABLES, read_tables
 
+SWEEP = Task(
+    name="sweep",
+    notebook=None,
+    command=("sweep",),
+    reads=("data/processed/victims.csv", "data/processed/departments.csv", "data/processed/events.csv",
+           "params/sweep.yaml"),
+    writes=tuple(f"outputs/tables/{file}" for file in TABLES.values()),
+    after=("01-register",),
+)
 TASK = Task(
     name="robustness",
     notebook="08-robustness",
     reads=("outputs/tables/robustness*.csv", "params/sweep.yaml", "data/processed/**/*"),
     writes=("outputs/numbers/robustness.json", "outputs/figures/specification_curve.*",
             "outputs/figures/robustness_influence.*"),
-    after=("01-register",),
+    after=("01-register", "sweep"),
     params={
         "tables_dir": "",  # the sweep's tables, empty means outputs/tables/
         "outputs_dir": "",  # figures and numbers.json, empty means outputs/
