@@ -339,7 +339,7 @@ def test_cli_writes_the_tables_and_stale_tables_are_refused(tmp_path):
     assert Su.stale(out / "tables", grid_file=f) == []
     f.write_text(f.read_text(encoding="utf-8").replace("[50]", "[40]"), encoding="utf-8")
     assert Su.stale(out / "tables", grid_file=f) == ["grid file"]
-    with pytest.raises(RuntimeError, match="stale.*grid file.*make sweep"):
+    with pytest.raises(RuntimeError, match="stale.*grid file.*python -m analysis run"):
         Su.read_tables(out / "tables", grid_file=f)
     bad = tmp_path / "bad.yaml"
     bad.write_text("grid:\n  measure: [language]\n", encoding="utf-8")

@@ -81,6 +81,32 @@ def folders(processed_dir: str = "", outputs_dir: str = "") -> tuple[Path, Path]
             Path(outputs_dir) if outputs_dir else paths.OUTPUTS)
 
 
+@dataclass
+class NotebookRun:
+    result: Result
+    spec: object  # the task's spec (its parameters, checked)
+    processed: Path  # the register's folder
+    outputs: Path  # where the results were written
+    written: list  # what was written
+
+
+def run_in_notebook(task, namespace: dict) -> NotebookRun:
+    """What every notebook's first code cell does, written once: check the injected parameters (as the runner would)
+    and data/raw against its manifest, build the task's spec from the parameters cell's names in `namespace`, run the
+    task on its inputs and write what it produced."""
+    from analysis.register.manifest import require_intact
+    from analysis.workflow.params import check_injected
+    check_injected(task.TASK.notebook)
+    require_intact()
+    params = {name: namespace[name] for name in task.TASK.params}
+    processed, outputs = folders(params.get("processed_dir", ""), params.get("outputs_dir", ""))
+    spec = task.spec(**params)
+    result = task.run(spec, task.inputs(spec, processed, outputs))
+    # the register publishes data/processed/ too (task.write); the others write outputs only
+    written = task.write(result, processed, outputs) if hasattr(task, "write") else result.write(outputs)
+    return NotebookRun(result, spec, processed, outputs, written)
+
+
 def declarations() -> dict:
     """{step name: Task} for every task module in MODULES (a module may declare several: TASKS)."""
     import importlib

@@ -37,8 +37,10 @@ def spec(cutoff_date, contexts, exclude_sources, include_paraphrase, **folders) 
                         include_paraphrase=include_paraphrase)
 
 
-def inputs(spec: build.Params, raw_dir: Path | None = None) -> Path:
-    """The raw data folder (data/raw/, checked against its manifest when the build starts)."""
+def inputs(spec: build.Params, processed: Path | None = None, outputs: Path | None = None,
+           raw_dir: Path | None = None) -> Path:
+    """The raw data folder (data/raw/, checked against its manifest when the build starts); the register is the one
+    task that reads it (`processed` and `outputs` are where it writes)."""
     return Path(raw_dir or paths.RAW)
 
 

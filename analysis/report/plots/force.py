@@ -157,27 +157,54 @@ def injured_by_department(rates: pd.DataFrame, lethality: pd.DataFrame, pooled: 
     rates = injured.attended_rates, lethality = injured.lethality_by_department, pooled = the two rows (group, rest)
     to show at the bottom with columns label, deaths, attended, index, low, high.
     data: one row per plotted department and wave (rate and index with intervals), then the pooled rows."""
-    need_r = {"wave", "ubigeo_dep", "department", "status", "rate", "ci_low", "ci_high", "attended"}
-    need_l = {"wave", "ubigeo_dep", f"deaths_{policy}", f"index_{policy}", f"low_{policy}", f"high_{policy}"}
-    for name, t, need in (("rates", rates, need_r), ("lethality", lethality, need_l)):
-        missing = sorted(need - set(t.columns))
-        if missing:
-            raise ValueError(f"{name}: missing column(s) {missing}")
+    need_l = _check_injured_columns(rates, lethality, policy)
     majority = [str(c) for c in majority]
     m = rates.merge(lethality[list(need_l)], on=["wave", "ubigeo_dep"], how="left", validate="one_to_one")
     listed_any = m.groupby("ubigeo_dep")["status"].apply(lambda s: (s == "listed").any())
     shown = m[m["ubigeo_dep"].map(listed_any)]
     never = sorted(m.loc[~m["ubigeo_dep"].map(listed_any), "department"].unique(),
                    key=lambda s: unicodedata.normalize("NFD", s))
+    rows = _injured_rows(shown, pooled, majority)
+    fig, (axa, axb) = plt.subplots(1, 2, figsize=(11, 0.3 * rows["y"] + 2.0), sharey=True)
+    waves = list(dict.fromkeys(shown["wave"]))
+    _draw_departments(axa, axb, shown, rows["y_of"], waves, policy, index_max)
+    _draw_pooled(axa, axb, pooled, rows["pooled_y"], index_max)
+    _label_injured_axes(axa, axb, rows, conf, index_max, float(shown["ci_high"].max()) * 1.12)
+    handles = [Line2D([], [], marker="o", color=WAVE_COLORS.get(w, "0.3"), label=wave_labels.get(w, w))
+               for w in waves]
+    handles.append(Line2D([], [], marker="D", color=POOLED_COLOR, label="pooled group, both waves"))
+    fig.suptitle(title)
+    never_txt = (f"Not listed by MINSA in either wave (attended unknown, not zero; not shown): {', '.join(never)}. "
+                 if never else "")
+    caption = never_txt + (f"An arrow at {index_max:g} means the interval continues beyond the axis (tiny counts).")
+    _legend_below(fig, axa, handles, ncol=len(handles), caption=caption)
+    data = shown.assign(group=shown["ubigeo_dep"].isin(majority).map({True: "majority-Indigenous",
+                                                                      False: "other"}))
+    return fig, pd.concat([data, pooled.assign(wave="pooled")], ignore_index=True)
+
+
+def _check_injured_columns(rates: pd.DataFrame, lethality: pd.DataFrame, policy: str) -> set:
+    """The lethality columns the figure reads (a missing column of either table is an error naming it)."""
+    need_r = {"wave", "ubigeo_dep", "department", "status", "rate", "ci_low", "ci_high", "attended"}
+    need_l = {"wave", "ubigeo_dep", f"deaths_{policy}", f"index_{policy}", f"low_{policy}", f"high_{policy}"}
+    for name, t, need in (("rates", rates, need_r), ("lethality", lethality, need_l)):
+        missing = sorted(need - set(t.columns))
+        if missing:
+            raise ValueError(f"{name}: missing column(s) {missing}")
+    return need_l
+
+
+def _injured_rows(shown: pd.DataFrame, pooled: pd.DataFrame, majority) -> dict:
+    """Row positions: a header per block (majority-Indigenous, other, pooled), then its departments by name."""
     deps = shown[["ubigeo_dep", "department"]].drop_duplicates()
     blocks = [("Majority-Indigenous departments (notebook 04)", deps[deps["ubigeo_dep"].isin(majority)]),
               ("Other departments", deps[~deps["ubigeo_dep"].isin(majority)])]
-    rows_y, ticks, labels, headers, y = {}, [], [], [], 0
+    y_of, ticks, labels, headers, y = {}, [], [], [], 0
     for head, d in blocks:
         headers.append((y, head))
         y += 1
         for r in d.sort_values("department").itertuples():
-            rows_y[r.ubigeo_dep] = y
+            y_of[r.ubigeo_dep] = y
             ticks.append(y)
             labels.append(r.department)
             y += 1
@@ -189,12 +216,14 @@ def injured_by_department(rates: pd.DataFrame, lethality: pd.DataFrame, pooled: 
         ticks.append(y)
         labels.append(r.label)
         y += 1
-    fig, (axa, axb) = plt.subplots(1, 2, figsize=(11, 0.3 * y + 2.0), sharey=True)
-    waves = list(dict.fromkeys(shown["wave"]))
+    return {"y_of": y_of, "ticks": ticks, "labels": labels, "headers": headers, "pooled_y": pooled_y, "y": y}
+
+
+def _draw_departments(axa, axb, shown, y_of, waves, policy, index_max) -> None:
+    """Each department and wave: its rate (a) and its lethality index (b), or 'not listed'."""
     offsets = {w: (i - (len(waves) - 1) / 2) * 0.3 for i, w in enumerate(waves)}
-    rate_max = float(shown["ci_high"].max()) * 1.12
     for r in shown.itertuples():
-        yy = rows_y[r.ubigeo_dep] + offsets[r.wave]
+        yy = y_of[r.ubigeo_dep] + offsets[r.wave]
         c = WAVE_COLORS.get(r.wave, "0.3")
         if r.status != "listed":
             for ax in (axa, axb):
@@ -208,15 +237,21 @@ def injured_by_department(rates: pd.DataFrame, lethality: pd.DataFrame, pooled: 
             axb.plot(index_max, yy, marker=">", color=c, ms=4)
         axb.text(min(hi, index_max) + 0.012 * index_max * (3 if hi > index_max else 1), yy,
                  f"{getattr(r, f'deaths_{policy}')}/{r.attended}", va="center", ha="left", fontsize=7)
+
+
+def _draw_pooled(axa, axb, pooled, pooled_y, index_max) -> None:
     for yy, r in zip(pooled_y, pooled.itertuples()):
         axb.errorbar(r.index, yy, xerr=[[r.index - r.low], [r.high - r.index]], fmt="D", color=POOLED_COLOR,
                      capsize=2, ms=4)
         axb.text(r.high + 0.012 * index_max, yy, f"{r.deaths}/{r.attended}", va="center", ha="left", fontsize=7)
         axa.text(0, yy, " (both waves pooled: see right)", va="center", ha="left", fontsize=7, color="0.45")
-    for yy, head in headers:
+
+
+def _label_injured_axes(axa, axb, rows, conf, index_max, rate_max) -> None:
+    for yy, head in rows["headers"]:
         axa.text(0, yy, head, fontweight="bold", va="center", ha="left")
-    axa.set_yticks(ticks, labels)
-    axa.set_ylim(y - 0.5, -0.7)
+    axa.set_yticks(rows["ticks"], rows["labels"])
+    axa.set_ylim(rows["y"] - 0.5, -0.7)
     axa.set_xlim(0, rate_max)
     axa.set_xlabel(f"persons attended by MINSA per 100,000 inhabitants\n(exact {conf} % interval)")
     axa.set_title("(a) attended per 100,000", loc="left")
@@ -224,14 +259,3 @@ def injured_by_department(rates: pd.DataFrame, lethality: pd.DataFrame, pooled: 
     axb.set_xlabel(f"lethality index: deaths per person attended\n(exact {conf} % interval; label = deaths/attended)")
     axb.set_title("(b) lethality index", loc="left")
     axb.tick_params(axis="y", left=False)
-    handles = [Line2D([], [], marker="o", color=WAVE_COLORS.get(w, "0.3"), label=wave_labels.get(w, w))
-               for w in waves]
-    handles.append(Line2D([], [], marker="D", color=POOLED_COLOR, label="pooled group, both waves"))
-    fig.suptitle(title)
-    never_txt = (f"Not listed by MINSA in either wave (attended unknown, not zero; not shown): {', '.join(never)}. "
-                 if never else "")
-    caption = never_txt + (f"An arrow at {index_max:g} means the interval continues beyond the axis (tiny counts).")
-    _legend_below(fig, axa, handles, ncol=len(handles), caption=caption)
-    data = shown.assign(group=shown["ubigeo_dep"].isin(majority).map({True: "majority-Indigenous",
-                                                                      False: "other"}))
-    return fig, pd.concat([data, pooled.assign(wave="pooled")], ignore_index=True)

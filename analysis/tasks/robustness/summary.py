@@ -227,7 +227,9 @@ TABLES = {"results": "robustness.csv", "distinct": "robustness_distinct.csv", "b
 # notebook's presentation (task.py, views.py) is not among them, so editing it does not make the tables stale.
 SWEEP_MODULES = ("tasks/robustness/grid.py", "tasks/robustness/designs.py", "tasks/robustness/methods.py",
                  "tasks/robustness/parallel.py", "tasks/robustness/summary.py", "tasks/robustness/driver.py",
-                 "register/scope.py", "stats/clustered.py", "stats/ethnic.py", "stats/exact.py", "register/vocab.py")
+                 "register/scope.py", "stats/clustered/design.py", "stats/clustered/models.py",
+                 "stats/clustered/resampling.py", "stats/ethnic.py", "stats/exact.py", "stats/rates.py",
+                 "register/vocab.py")
 PACKAGE = Path(__file__).resolve().parents[2]  # analysis/
 
 
