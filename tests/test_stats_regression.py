@@ -6,7 +6,8 @@ import pytest
 from analysis.errors import RawDataError
 from analysis.register.scope import Scope, select
 from analysis.stats.rates import department_rates, rate_ratios
-from analysis.stats.regression import add_poverty_band_ordinal, cluster_ids, event_sizes, event_table, fit_model, leave_one_event_out, loo_estimates, leave_one_event_out_table, leave_one_out_range, model_frame, negbin_glm, poisson_glm
+from analysis.stats.regression import (add_poverty_band_ordinal, event_sizes, event_table, leave_one_event_out,
+                                      leave_one_event_out_table, leave_one_out_range, loo_estimates)
 from tests.registers import as_register
 
 CLASH = Scope(contexts=("clash",), end="2023-03-31")
@@ -39,102 +40,8 @@ def victims(event_sizes_a=(6, 1), singletons=False):
     return as_register(pd.DataFrame(rows))
 
 
-def frame(v, covariates=("south",)):
-    rates = department_rates(v, departments(), CLASH)
-    return model_frame(rates.table, departments(), covariates), rates
-
-
-def test_poisson_coefficient_is_log_rate_ratio_of_two_groups():
-    data, rates = frame(victims())
-    res = poisson_glm(data, ["south"]).coefficients.set_index("term")
-    k1, n1 = 11, POP["01"] + POP["03"]
-    k0, n0 = 4, POP["02"] + POP["04"] + POP["05"]
-    assert res.loc["south", "coef"] == pytest.approx(np.log((k1 / n1) / (k0 / n0)), rel=1e-8)
-    assert res.loc["const", "coef"] == pytest.approx(np.log(k0 / n0), rel=1e-8)
-    assert res.loc["south", "se"] == pytest.approx(np.sqrt(1 / k1 + 1 / k0), rel=1e-6)   # closed-form Wald SE
-    assert res.loc["south", "rr"] == pytest.approx((k1 / n1) / (k0 / n0), rel=1e-8)
-
-
-def test_event_clustered_se_equals_naive_when_every_death_is_its_own_event():
-    data, rates = frame(victims(singletons=True))
-    res = poisson_glm(data, ["south"], persons=rates.persons, small_sample=False)
-    row = res.coefficients.set_index("term").loc["south"]
-    assert row["se_cluster"] == pytest.approx(row["se"], rel=1e-6)
-    assert res.info["n_clusters"] == 15
-
-
-def test_event_clustered_se_grows_when_deaths_come_in_one_large_event():
-    data, rates = frame(victims(event_sizes_a=(6, 1)))
-    res = poisson_glm(data, ["south"], persons=rates.persons, small_sample=False)
-    row = res.coefficients.set_index("term").loc["south"]
-    # closed form: meat = sum over events of (n_g * (1[south] - pi))^2, bread = k1 k0 / N
-    k1, k0 = 11, 4
-    N = k1 + k0
-    pi = k1 / N
-    sizes_south, sizes_rest = [6, 1, 4], [1, 2, 1]
-    meat = sum((n * (1 - pi)) ** 2 for n in sizes_south) + sum((n * pi) ** 2 for n in sizes_rest)
-    assert row["se_cluster"] ** 2 == pytest.approx(meat / (k1 * k0 / N) ** 2, rel=1e-6)
-    assert row["se_cluster"] > 1.5 * row["se"]
-    assert res.info["n_clusters"] == 6
-    assert np.isnan(res.coefficients.set_index("term").loc["const", "se_cluster"])
-
-
-def test_small_sample_factor_is_g_over_g_minus_1():
-    data, rates = frame(victims())
-    a = poisson_glm(data, ["south"], persons=rates.persons, small_sample=False).coefficients
-    b = poisson_glm(data, ["south"], persons=rates.persons, small_sample=True).coefficients
-    assert b.loc[1, "se_cluster"] ** 2 == pytest.approx(a.loc[1, "se_cluster"] ** 2 * 6 / 5)
-
-
-def test_clustered_persons_must_match_the_model_table():
-    data, rates = frame(victims())
-    with pytest.raises(ValueError, match="persons do not reproduce"):
-        poisson_glm(data, ["south"], persons=rates.persons.iloc[1:])
-
-
-def test_unlinked_deaths_are_their_own_cluster():
-    ids = cluster_ids(victims()).tolist()
-    assert ids[-1] == "solo:V015" and ids[0] == "E10"
-
-
-def test_missing_covariate_is_refused_not_imputed():
-    rates = department_rates(victims(), departments(), CLASH)
-    with pytest.raises(ValueError, match="poverty.*E"):
-        model_frame(rates.table, departments(), ["poverty"])
-    with pytest.raises(KeyError, match="nope"):
-        model_frame(rates.table, departments(), ["nope"])
-
-
-def test_negative_binomial_alpha_maximises_the_profile_likelihood():
-    """Independent path: statsmodels' GLM with the NB2 family at fixed alpha (IRLS) gives the same coefficients at
-    the estimated alpha, and a lower log-likelihood at any other alpha."""
-    import statsmodels.api as sm
-    data, _ = frame(victims(event_sizes_a=(12, 1)))
-    nb = negbin_glm(data, ["south"])
-    a = nb.info["nb_alpha"]
-    X = sm.add_constant(data[["south"]].astype(float))
-
-    def glm(alpha):
-        return sm.GLM(data["deaths"].astype(float), X, family=sm.families.NegativeBinomial(alpha=alpha),
-                      offset=np.log(data["population"].astype(float))).fit(tol=1e-12)
-    assert nb.coefficients["coef"].to_numpy() == pytest.approx(glm(a).params.to_numpy(), abs=1e-4)
-    assert nb.info["llf"] == pytest.approx(glm(a).llf, abs=1e-6)
-    assert glm(a * 1.2).llf < nb.info["llf"] and glm(a / 1.2).llf < nb.info["llf"]
-
-
-def test_negative_binomial_widens_intervals_under_clumping():
-    data, _ = frame(victims(event_sizes_a=(12, 1)))
-    nb = negbin_glm(data, ["south"]).coefficients.set_index("term")
-    po = poisson_glm(data, ["south"]).coefficients.set_index("term")
-    assert nb.loc["south", "se"] > po.loc["south", "se"]
-    with pytest.raises(ValueError, match="model must be"):
-        fit_model("ols", data, ["south"])
-    assert fit_model("negbin", data, ["south"], persons=None).info["model"] == "negbin"
-
-
 def test_event_table_counts_events_not_persons():
-    v = victims()
-    data, rates = frame(v)
+    rates = department_rates(victims(), departments(), CLASH)
     ev = event_table(rates.persons, rates.table).set_index("ubigeo_dep")
     assert ev.loc["01", ["deaths", "events_linked", "persons_unlinked", "events", "largest_event_deaths"]].tolist() \
         == [7, 2, 0, 2, 6]

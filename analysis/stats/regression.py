@@ -1,18 +1,14 @@
-"""Count models of deaths per department (log-population offset), the event-level view and leave-one-event-out.
+"""The regional analysis's statistics: lethal events per department, every cluster-aware method side by side
+(analysis.stats.clustered), leave-one-event-out, covariate bands and post-treatment context.
 
 Deaths are not independent arrivals: ten people were killed in one afternoon in Ayacucho (15 Dec 2022) and
-seventeen in Juliaca (9 Jan 2023). A Poisson model treats every person as an independent event, so its standard
-errors are too small. Two remedies are offered: the negative binomial (extra-Poisson variance between
-departments) and standard errors clustered by lethal event (persons killed in the same event move together).
+seventeen in Juliaca (9 Jan 2023). A person-level Poisson model treats every person as an independent event, so its
+standard errors are too small; the methods of analysis.stats.clustered work at the level of events and departments.
 """
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
-from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from analysis.errors import RawDataError, data_row
 from analysis.stats import clustered as C
@@ -23,149 +19,6 @@ from analysis.stats.rates import blank, department_rates, rate, rate_ratios
 PER_MILLION = 1_000_000
 # Published 2022 monetary-poverty bands (departments.csv, pov2022_band_pct) in increasing order of poverty.
 POVERTY_BAND_ORDER = {"lowest (not stated; <20 by elimination)": 0, "20-30": 1, "30-40": 2, ">40": 3}
-
-
-@dataclass(frozen=True)
-class ModelResult:
-    """Tidy coefficients (log scale and rate-ratio scale) plus fit diagnostics."""
-
-    coefficients: pd.DataFrame
-    info: dict
-
-
-def model_frame(table: pd.DataFrame, departments: pd.DataFrame, covariates) -> pd.DataFrame:
-    """Rate table joined to department covariates; a missing covariate value is an error, never imputed."""
-    covariates = list(covariates)
-    absent = [c for c in covariates if c not in table.columns and c not in departments.columns]
-    if absent:
-        raise KeyError(f"covariate column(s) not found: {absent}")
-    extra = [c for c in covariates if c not in table.columns]
-    out = table.merge(departments[["ubigeo_dep", *extra]], on="ubigeo_dep", how="left", validate="one_to_one")
-    for c in covariates:
-        vals = pd.to_numeric(out[c], errors="coerce")
-        missing = out.loc[vals.isna(), "department"].tolist()
-        if missing:
-            raise ValueError(f"covariate {c!r} is missing or non-numeric for {len(missing)} department(s): "
-                             f"{', '.join(map(str, missing))}; a model needs it for every department")
-        out[c] = vals.astype(float)
-    return out
-
-
-def _design(data: pd.DataFrame, covariates, count: str, exposure: str):
-    y = data[count].astype(float).to_numpy()
-    X = sm.add_constant(data[list(covariates)].astype(float), has_constant="add")
-    offset = np.log(data[exposure].astype(float).to_numpy())
-    return y, X, offset
-
-
-def _tidy(params, se, p, alpha: float) -> pd.DataFrame:
-    z = stats.norm.ppf(1 - alpha / 2)
-    out = pd.DataFrame({"term": params.index, "coef": params.to_numpy(), "se": se.to_numpy(), "p_value": p.to_numpy()})
-    out["rr"] = np.exp(out["coef"])
-    out["rr_low"] = np.exp(out["coef"] - z * out["se"])
-    out["rr_high"] = np.exp(out["coef"] + z * out["se"])
-    return out
-
-
-def poisson_glm(data: pd.DataFrame, covariates, *, count: str = "deaths", exposure: str = "population",
-                persons: pd.DataFrame | None = None, cluster: str = "event_id", small_sample: bool = True,
-                alpha: float = 0.05) -> ModelResult:
-    """Poisson GLM log E[deaths] = log(population) + b0 + b'x, one row per department (Wald intervals).
-
-    With `persons` (one row per counted death, with `ubigeo_dep` and the `cluster` column), the slope
-    coefficients also get standard errors clustered by lethal event: see `event_clustered_cov`.
-    """
-    y, X, offset = _design(data, covariates, count, exposure)
-    fit = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit(tol=1e-12, maxiter=200)
-    coefs = _tidy(fit.params, fit.bse, fit.pvalues, alpha)
-    info = {"model": "poisson", "n_departments": int(len(y)), "deaths": int(y.sum()),
-            "deviance": float(fit.deviance), "df_resid": float(fit.df_resid),
-            "pearson_dispersion": float(fit.pearson_chi2 / fit.df_resid) if fit.df_resid > 0 else np.nan}
-    if persons is not None:
-        cov, n_clusters = event_clustered_cov(data, covariates, fit.mu, persons, count=count, cluster=cluster,
-                                              small_sample=small_sample)
-        se = np.sqrt(np.diag(cov))
-        z = stats.norm.ppf(1 - alpha / 2)
-        slopes = coefs["term"] != "const"
-        b = coefs.loc[slopes, "coef"].to_numpy()
-        coefs["se_cluster"] = np.nan
-        coefs.loc[slopes, "se_cluster"] = se
-        coefs["p_cluster"] = np.nan
-        coefs.loc[slopes, "p_cluster"] = 2 * stats.norm.sf(np.abs(b / se))
-        coefs["rr_low_cluster"] = np.exp(coefs["coef"] - z * coefs["se_cluster"])
-        coefs["rr_high_cluster"] = np.exp(coefs["coef"] + z * coefs["se_cluster"])
-        info["n_clusters"] = n_clusters
-    return ModelResult(coefs, info)
-
-
-def cluster_ids(persons: pd.DataFrame, cluster: str = "event_id") -> pd.Series:
-    """Lethal-event id of each person; a death linked to no event is its own cluster (`solo:<victim_id>`)."""
-    solo = "solo:" + persons["victim_id"].astype(str)
-    return persons[cluster].astype("string").where(~blank(persons[cluster]), solo).astype(str)
-
-
-def event_clustered_cov(data: pd.DataFrame, covariates, mu, persons: pd.DataFrame, *, count: str = "deaths",
-                        cluster: str = "event_id", small_sample: bool = True):
-    """Sandwich covariance of the slopes with person-level scores summed within lethal events.
-
-    Conditioning on the total number of deaths N, each person's department is a draw with probability
-    pi_d = mu_d / N, and the Poisson slopes are the maximum-likelihood estimates of that multinomial model.
-    Person i contributes the score u_i = x_{d(i)} - xbar (xbar = sum pi_d x_d). Bread B = sum mu_d (x_d - xbar)
-    (x_d - xbar)' (the model-based information); meat M = sum over events g of (sum_{i in g} u_i)(...)'.
-    V = B^-1 M B^-1, times G/(G-1) if `small_sample` (G = number of clusters). With one person per event and a
-    saturated two-group model this equals the naive variance; large events inflate it.
-    """
-    Xs = data[list(covariates)].astype(float).to_numpy()
-    mu = np.asarray(mu, dtype=float)
-    deaths = persons.groupby("ubigeo_dep").size().reindex(data["ubigeo_dep"]).fillna(0).to_numpy()
-    if not np.array_equal(deaths, data[count].to_numpy(dtype=float)):
-        raise ValueError("persons do not reproduce the death counts of the model table (same selection needed)")
-    pi = mu / mu.sum()
-    xbar = pi @ Xs
-    centred = Xs - xbar
-    bread = (centred * mu[:, None]).T @ centred
-    row = pd.Series(np.arange(len(data)), index=data["ubigeo_dep"].to_numpy())
-    u = centred[row.loc[persons["ubigeo_dep"].to_numpy()].to_numpy()]
-    groups = cluster_ids(persons, cluster).to_numpy()
-    scores = pd.DataFrame(u).groupby(groups, sort=True).sum().to_numpy()
-    meat = scores.T @ scores
-    G = scores.shape[0]
-    binv = np.linalg.inv(bread)
-    cov = binv @ meat @ binv
-    if small_sample and G > 1:
-        cov *= G / (G - 1)
-    return cov, int(G)
-
-
-def negbin_glm(data: pd.DataFrame, covariates, *, count: str = "deaths", exposure: str = "population",
-               alpha: float = 0.05) -> ModelResult:
-    """Negative binomial (NB2: var = mu + a mu^2) with log(population) offset; a estimated by maximum likelihood.
-
-    The extra variance a mu^2 absorbs the clumping of deaths into a few departments (and events).
-    """
-    y, X, offset = _design(data, covariates, count, exposure)
-    nb = NegativeBinomial(y, X, offset=offset, loglike_method="nb2")
-    for method in ("bfgs", "newton", "nm"):  # quasi-Newton first; the others only if it fails to converge
-        fit = nb.fit(disp=0, maxiter=5000, method=method)
-        if fit.mle_retvals.get("converged", False):
-            break
-    else:
-        raise RuntimeError("negative binomial fit did not converge (bfgs, newton, nm)")
-    params, se, p = fit.params.drop("alpha"), fit.bse.drop("alpha"), fit.pvalues.drop("alpha")
-    info = {"model": "negbin", "n_departments": int(len(y)), "deaths": int(y.sum()),
-            "nb_alpha": float(fit.params["alpha"]), "llf": float(fit.llf), "optimizer": method}
-    return ModelResult(_tidy(params, se, p, alpha), info)
-
-
-def fit_model(kind: str, data: pd.DataFrame, covariates, **kw) -> ModelResult:
-    """Dispatch on the notebook parameter `model` ("poisson" or "negbin")."""
-    if kind == "poisson":
-        return poisson_glm(data, covariates, **kw)
-    if kind == "negbin":
-        kw.pop("persons", None)
-        kw.pop("small_sample", None)
-        return negbin_glm(data, covariates, **kw)
-    raise ValueError(f"model must be 'poisson' or 'negbin', got {kind!r}")
 
 
 def event_table(persons: pd.DataFrame, table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
