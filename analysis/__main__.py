@@ -16,7 +16,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute the notebooks in dependency order, skipping unchanged ones")
     run.add_argument("--params", default=None, help="parameter file (default params/default.yaml)")
-    run.add_argument("--pipeline", default=None, help="run the graph of this YAML file instead of the task declarations (tests)")
+    run.add_argument("--pipeline", default=None,
+                     help="run the graph of this YAML file instead of the task declarations (tests)")
     run.add_argument("--force", action="store_true", help="run every notebook even if unchanged")
     run.add_argument("--only", action="append", metavar="NAME", help="run only this notebook (repeatable)")
     run.add_argument("--dry-run", action="store_true",

@@ -108,7 +108,8 @@ def test_a_shared_output_rewritten_by_another_notebook_does_not_force_a_rerun(tm
 def run_until_paused(root: Path, point: str) -> subprocess.Popen:
     """Start a run in a subprocess that waits at `point`; return it once it is there."""
     env = dict(os.environ, PYTHONPATH=str(REPO), **{runner.PAUSE_ENV: point})
-    code = "import sys; from analysis.workflow import runner; runner.run(sys.argv[1], pipeline_file=sys.argv[1] + '/params/pipeline.yaml')"
+    code = ("import sys; from analysis.workflow import runner; "
+            "runner.run(sys.argv[1], pipeline_file=sys.argv[1] + '/params/pipeline.yaml')")
     proc = subprocess.Popen([sys.executable, "-c", code, str(root)], env=env, stderr=subprocess.PIPE, text=True)
     lines = queue.Queue()
     threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stderr], daemon=True).start()

@@ -6,7 +6,8 @@ import pytest
 
 from analysis.errors import RawDataError
 from analysis.paths import RAW
-from analysis.register.sources import MENTION_COLUMNS, read_aggregate_counts, read_command_timeline, read_events, read_mentions, read_sources
+from analysis.register.sources import (MENTION_COLUMNS, read_aggregate_counts, read_command_timeline, read_events,
+                                       read_mentions, read_sources)
 
 CAS = RAW / "casualties"
 

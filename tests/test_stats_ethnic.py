@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from analysis.errors import RawDataError
-from analysis.register.scope import Scope
+from analysis.register.scope import Scope, load_register
 from analysis.stats import ethnic
 from analysis.stats.exact import binom_ci
 from analysis.tasks import ethnic as task
@@ -231,33 +231,9 @@ def test_alternative_columns_are_not_summed_twice():
     assert c.loc["C", "share_low"] == pytest.approx(60.0) and c.loc["F", "share_low"] == pytest.approx(30.0)
 
 
-def test_add_missing_columns_never_overwrites():
-    d = _departments()
-    extra = pd.DataFrame({"ubigeo_dep": ["01", "05"], "pct_selfid_quechua_12plus": [1.0, 1.0],
-                          "selfid12_white_pct": [5.0, 60.0]})
-    out, added = ethnic.add_missing_columns(d, extra, "selfid")
-    assert added == ["selfid12_white_pct"]
-    assert out["pct_selfid_quechua_12plus"].iloc[2] == 60.0
-    assert math.isnan(out["pct_selfid_quechua_12plus"].iloc[0])
-    c = ethnic.classify_departments(out, "selfid", 50.0).set_index("department")
-    assert c.loc["E", "status"] == "not_majority" and c.loc["E", "share_high"] == pytest.approx(40.0)
-    bad = pd.DataFrame({"ubigeo_dep": ["01", "26"], "selfid12_white_pct": [5.0, 1.0]})
-    with pytest.raises(RawDataError, match=r"ethnicity_by_department.csv, row 3, field 'ubigeo_dep'"):
-        ethnic.add_missing_columns(d, bad, "selfid")
-
-
-def _raw_departments():
-    from analysis import paths
-    base = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype={"ubigeo_dep": str})
-    eth = pd.read_csv(paths.RAW / "covariates" / "ethnicity" / "ethnicity_by_department.csv",
-                      dtype={"ubigeo_dep": str})
-    return base, eth
-
-
-def test_raw_covariates_give_the_five_department_hypothesis():
-    base, eth = _raw_departments()
-    d, added = ethnic.add_missing_columns(base, eth, "selfid")
-    assert "selfid12_mestizo_pct" in added
+def test_the_registers_covariates_give_the_five_department_hypothesis():
+    d = load_register()["departments"]  # the register carries every published part (register.covariates)
+    assert "selfid12_mestizo_pct" in d.columns
     c = ethnic.classify_departments(d, "selfid", 50.0)
     majority = sorted(c.loc[c.status == "majority", "department"])
     assert majority == ["Apurímac", "Ayacucho", "Cusco", "Huancavelica", "Puno"]
@@ -269,23 +245,8 @@ def test_raw_covariates_give_the_five_department_hypothesis():
     assert (mdd["share_low"], mdd["share_high"], mdd["status"]) == (pytest.approx(42), pytest.approx(51), "unknown")
     # nothing published for Áncash: unknown, never "not majority"
     assert c.set_index("department").loc["Áncash", "status"] == "unknown"
-    mt, _ = ethnic.add_missing_columns(base, eth, "mothertongue")
-    cm = ethnic.classify_departments(mt, "mothertongue", 50.0)
+    cm = ethnic.classify_departments(d, "mothertongue", 50.0)
     assert sorted(cm.loc[cm.status == "majority", "department"]) == majority
-
-
-def test_add_missing_measures_adds_each_measure_once_without_overwriting():
-    d = _departments()
-    extra = pd.DataFrame({"ubigeo_dep": ["01", "05"], "pct_selfid_quechua_12plus": [1.0, 1.0],
-                          "selfid12_white_pct": [5.0, 60.0], "mt_spanish_pct": [10.0, 90.0]})
-    out, added = ethnic.add_missing_measures(d, extra, {"selfid", "mothertongue", "selfid"})
-    assert added == ["mt_spanish_pct", "selfid12_white_pct"]  # measures in sorted order: mothertongue first
-    assert out["pct_selfid_quechua_12plus"].iloc[2] == 60.0  # present column kept
-    assert out.set_index("ubigeo_dep").loc["05", "mt_spanish_pct"] == 90.0
-    assert math.isnan(out.set_index("ubigeo_dep").loc["02", "selfid12_white_pct"])
-    bad = extra.assign(ubigeo_dep=["01", "99"])
-    with pytest.raises(RawDataError, match=r"ethnicity_by_department.csv, row 3, field 'ubigeo_dep'"):
-        ethnic.add_missing_measures(d, bad, ["selfid"])
 
 
 # ---------------------------------------------------------------- the scenarios and the alternatives
@@ -470,7 +431,6 @@ def test_record_and_describe_models_follow_fitted_flag():
 
 def test_caveat_names_the_ecological_fallacy():
     assert "ethnicity of the persons killed" in prose.ECOLOGICAL_CAVEAT and "Robinson 1950" in prose.ECOLOGICAL_CAVEAT
-    assert ethnic.ECOLOGICAL_CAVEAT is prose.ECOLOGICAL_CAVEAT  # the old import path (notebook 08) still works
 
 
 def test_task_run_on_a_synthetic_register_records_what_the_statistics_give(tmp_path):

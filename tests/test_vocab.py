@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from analysis.paths import RAW
-from analysis.register.vocab import CAUSE, CONTEXT, FORCE, SEX, SOURCE_PRECEDENCE, WOUND, code_cause, code_context, code_force, code_sex, code_wound, source_rank
+from analysis.register.vocab import (CAUSE, CONTEXT, FORCE, SEX, SOURCE_PRECEDENCE, WOUND, code_cause, code_context,
+                                     code_force, code_sex, code_wound, source_rank)
 
 MENTIONS = pd.read_csv(RAW / "casualties" / "mentions.csv", dtype=str, keep_default_na=False)
 SOURCES = pd.read_csv(RAW / "casualties" / "sources.csv", dtype=str, keep_default_na=False)

@@ -11,7 +11,8 @@ import pandas as pd
 from analysis.register import schemas, vocab
 
 ORIGIN = {
-    "victims": "analysis.register.conflicts.resolve (identified) / analysis.register.reconcile (unidentified), from mentions.csv",
+    "victims": "analysis.register.conflicts.resolve (identified) / analysis.register.reconcile (unidentified), "
+               "from mentions.csv",
     "mentions_linked": "data/raw/casualties/mentions.csv via analysis.register.clean.mentions and analysis.register.link",
     "match_report": "analysis.register.link: every candidate pair and manual decision",
     "reconciliation": "data/raw/casualties/aggregate_counts.csv compared with victims by analysis.register.reconcile",
@@ -44,7 +45,6 @@ FIELDS = {
     "context": "circumstance of death (vocab.CONTEXT)", "cause": "cause of death (vocab.CAUSE)",
     "wound": "site of the fatal wound (vocab.WOUND)", "force": "force alleged to have caused the death (vocab.FORCE)",
     "n_mentions": "number of mention rows linked to the person", "n_sources": "number of distinct sources",
-    "source_ids": "sources (` ; `) that mention the person; for unidentified records, the count's source",
     "mention_ids": "mention rows (` ; `) linked to the person",
     "conflict_fields": "fields (` ; `) whose sources disagree",
     "unidentified_basis": "count_id of the official count that an unidentified record stands for",
@@ -63,7 +63,7 @@ FIELDS = {
                    "unattributed (an unnamed mention that cannot be attributed to one person)",
     "link_rule": "how the mention was linked (auto, manual, single, retraction, unattributed)",
     "link_note": "evidence for a manual link or the reason a mention is unattributed",
-    "decision": "merged or rejected", "reason": "why the pair was merged or rejected",
+    "decision": "merged or rejected",
     "mention_a": "first mention of the candidate pair", "mention_b": "second mention of the candidate pair",
     "kind": "auto (scored candidate pair) or manual (decision table entry in analysis/register/link.py)",
     "name_kind": "kind of name evidence compared (full, initials, single, none)",
@@ -143,7 +143,8 @@ FIELDS.update({
 })
 
 PATTERNS = [
-    (r"^date_(injury|death)_(min|max)$", "{1} possible date of {0} (ISO; analysis/register/intervals.py); empty = not bounded"),
+    (r"^date_(injury|death)_(min|max)$",
+     "{1} possible date of {0} (ISO; analysis/register/intervals.py); empty = not bounded"),
     (r"^date_(injury|death)_(min|max)_basis$", "the evidence the {1} bound of the {0} date rests on"),
     (r"^(.*)_raw$", "verbatim text the coded value `{0}` came from"),
     (r"^(.*)_rule$", "which cleaning rule produced `{0}`"),
@@ -157,7 +158,18 @@ VOCABS = {"context": vocab.CONTEXT, "cause": vocab.CAUSE, "wound": vocab.WOUND, 
           "sex": vocab.SEX}
 
 
-def meaning(field: str) -> str:
+# A field whose meaning depends on its table (the same name in several tables).
+TABLE_FIELDS = {
+    ("victims", "source_ids"): "sources (` ; `) that mention the person; for unidentified records, the count's source",
+    ("match_report", "reason"): "why the pair was merged or rejected",
+    ("events", "reason"): "why the event is defined as it is (data/hand/events.csv, a reviewed decision)",
+    ("command_measures_excluded", "reason"): "why the timeline row is not coded as a measure",
+}
+
+
+def meaning(field: str, table: str | None = None) -> str:
+    if (table, field) in TABLE_FIELDS:
+        return TABLE_FIELDS[(table, field)]
     if field in FIELDS:
         return FIELDS[field]
     for pattern, text in PATTERNS:
@@ -182,7 +194,7 @@ def _missing(s: pd.Series) -> float:
 
 
 def build(tables: dict) -> pd.DataFrame:
-    rows = [{"table": name, "field": col, "type": str(df[col].dtype), "meaning": meaning(col),
+    rows = [{"table": name, "field": col, "type": str(df[col].dtype), "meaning": meaning(col, name),
              "allowed_values": allowed(name, col), "pct_missing": _missing(df[col]), "origin": ORIGIN.get(name, "")}
             for name, df in tables.items() for col in df.columns]
     return pd.DataFrame(rows)

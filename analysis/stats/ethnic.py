@@ -26,7 +26,6 @@ STATUSES = ("majority", "not_majority", "unknown")
 POPULATION_BASES = {"census2017": "pop_census_2017_persons", "proj2022": "pop_proj_2022_persons"}
 
 
-
 @dataclass(frozen=True)
 class Measure:
     label: str
@@ -122,38 +121,6 @@ def share_bounds(departments: pd.DataFrame, measure: str = "selfid", *, use_part
         if col in departments.columns:
             out[col] = departments[col]
     return out
-
-
-def add_missing_columns(departments: pd.DataFrame, extra: pd.DataFrame, measure: str = "selfid",
-                        file: str = "ethnicity_by_department.csv") -> tuple[pd.DataFrame, list[str]]:
-    """Add, column by column, the measure's columns that `departments` lacks, from `extra` (joined on ubigeo_dep).
-
-    For a processed table that does not carry every published part (e.g. the non-Indigenous self-identification
-    shares that bound the total from above). Columns already present are never overwritten. Returns the table and
-    the list of added columns.
-    """
-    m = _measure(measure)
-    wanted = [c for names in (m.total, *m.parts, *m.others) for c in names]
-    add = [c for c in wanted if c in extra.columns and c not in departments.columns]
-    if not add:
-        return departments.copy(), []
-    _check_departments(extra, file, required=("ubigeo_dep",))
-    unknown = sorted(set(extra["ubigeo_dep"]) - set(departments["ubigeo_dep"]))
-    if unknown:
-        i = int(np.flatnonzero(extra["ubigeo_dep"].isin(unknown).to_numpy())[0])
-        raise RawDataError(file, data_row(i), "ubigeo_dep", f"code not in the departments table: {unknown[0]!r}")
-    out = departments.merge(extra[["ubigeo_dep", *add]], on="ubigeo_dep", how="left", validate="one_to_one")
-    return out, add
-
-
-def add_missing_measures(departments: pd.DataFrame, extra: pd.DataFrame, measures,
-                         file: str = "ethnicity_by_department.csv") -> tuple[pd.DataFrame, list[str]]:
-    """add_missing_columns for each measure in sorted order; returns the table and every column added."""
-    added = []
-    for m in sorted(set(measures)):
-        departments, more = add_missing_columns(departments, extra, m, file=file)
-        added += more
-    return departments, added
 
 
 def classify_departments(departments: pd.DataFrame, measure: str = "selfid", threshold: float = 50.0, *,
@@ -485,13 +452,3 @@ def contrast(persons: pd.DataFrame, departments: pd.DataFrame, table: pd.DataFra
     g = scenario_groups(table, scenario)
     return C.contrast_design(persons, departments, g["group"], reference="rest", within=g["within"],
                              population_col=POPULATION_BASES[population_base])
-
-
-def __getattr__(name: str):
-    """ECOLOGICAL_CAVEAT is prose and lives in analysis.tasks.ethnic.prose; this keeps `from analysis.stats.ethnic
-    import ECOLOGICAL_CAVEAT` (notebook 08) working until its callers import it from there. Imported lazily: the task
-    package imports this module."""
-    if name == "ECOLOGICAL_CAVEAT":
-        from analysis.tasks.ethnic.prose import ECOLOGICAL_CAVEAT
-        return ECOLOGICAL_CAVEAT
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,6 @@ from analysis.stats.exact import binom_ci, binom_test, poisson_ci
 
 PER = 100_000
 LIMA = "15"
-UNKNOWN_DEP = "unknown"
 
 
 @dataclass(frozen=True)

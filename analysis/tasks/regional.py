@@ -36,8 +36,10 @@ TASK = Task(
         "date_policy": "certain",  # "certain" or "possible"
         "reference": "rest",  # "rest" (rest of the country), "Lima", "Lima+Callao" or a 2-digit department code
         "population": "pop_census_2017_persons",  # population column of departments.csv (the rate denominator)
-        "covariates": ["pov2022_band_ordinal"],  # first: the covariate tested; others: adjusters (measured before the deaths)
-        "post_treatment_covariate": "n_prov_roadblock_defensoria_2023-01-25",  # roadblock provinces: measured after most deaths, shown as context, never a rate ratio
+        # first: the covariate tested; others: adjusters (measured before the deaths)
+        "covariates": ["pov2022_band_ordinal"],
+        # roadblock provinces: measured after most deaths, shown as context, never a rate ratio
+        "post_treatment_covariate": "n_prov_roadblock_defensoria_2023-01-25",
         "post_treatment_date": "2023-01-25",  # the day that covariate was measured
         "n_wild": 99999,  # wild cluster bootstrap draws (seeded)
         "n_draws": 99999,  # Monte Carlo draws where exact enumeration is too large (seeded)

@@ -21,7 +21,8 @@ TASK = Task(
             "data/processed/datapackage.json", "data/processed/departments.geojson", "outputs/numbers/register.json"),
     after=(),
     params={
-        "cutoff_date": "2023-03-31",  # deaths after this date are left out; the official snapshot is the latest on or before it
+        # deaths after this date are left out; the official snapshot is the latest on or before it
+        "cutoff_date": "2023-03-31",
         "contexts": ["clash", "blockade", "police_officer", "other", "unknown"],  # contexts included in victims.csv
         "exclude_sources": [],  # source_ids (casualties/sources.csv) not used
         "include_paraphrase": True,  # use rows whose quote is the evidence log's paraphrase, not the source's words

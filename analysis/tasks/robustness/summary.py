@@ -270,7 +270,8 @@ def read_tables(tables_dir=None, check: bool = True, processed_dir=None, grid_fi
         changed = stale(tables_dir, processed_dir, grid_file)
         if changed:
             raise RuntimeError("the robustness tables are stale (computed from other inputs: "
-                               f"{', '.join(changed)}); run the sweep first (python -m analysis run, or python -m analysis sweep)")
+                               f"{', '.join(changed)}); run the sweep first "
+                               "(python -m analysis run, or python -m analysis sweep)")
     out = {}
     for name, file in TABLES.items():
         out[name] = pd.read_csv(tables_dir / file, dtype={"cutoff": str, "exclude_event": str}, keep_default_na=False,

@@ -14,8 +14,8 @@ from analysis import paths
 from analysis.register import scope as S
 from analysis.report.figures import apply_style
 from analysis.report.plots.robustness import curve_data, influence_figure, specification_curve
-from analysis.stats.ethnic import ECOLOGICAL_CAVEAT
 from analysis.tasks.base import Figure, Result, Task
+from analysis.tasks.ethnic.prose import ECOLOGICAL_CAVEAT
 from analysis.tasks.robustness import views
 from analysis.tasks.robustness.grid import FINDING_DIMS, HOLDS_RULE
 from analysis.tasks.robustness.summary import TABLES, read_tables
