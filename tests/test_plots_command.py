@@ -116,10 +116,10 @@ def test_title_states_scope_and_n_and_caption_counts_unknowns():
     d = deaths().assign(force=["police", "unknown"] * 8)
     fig, _ = P.timeline_figure(d, tenures(), statements(), measures(), ROLES, FORCES, WS, WE, "injury",
                                contexts=["clash"], n_possible=18)
-    title = fig._suptitle.get_text()
+    title = fig.get_suptitle()
     assert "clash with security forces" in title and "date of injury 1 Jan 2023 – 31 Jan 2023" in title
     assert "n = 16 deaths counted (up to 18 possibly in the window)" in title.replace("\n", " ")
-    cap = " ".join(t.get_text().replace("\n", " ") for t in fig.texts if t is not fig._suptitle)
+    cap = " ".join(t.get_text().replace("\n", " ") for t in fig.texts if t.get_text() != fig.get_suptitle())
     assert "Force unknown: 8 deaths" in cap and "Department unknown: 1 deaths" in cap
     plt.close(fig)
 
@@ -185,7 +185,7 @@ def test_uncertain_end_is_hatched():
 
 def test_measure_style():
     m = measures().assign(level=["national", "province", "department"])
-    styles = [P._measure_style(r) for r in m.itertuples()]
+    styles = [P.measure_style(r) for r in m.itertuples()]
     assert styles == [(P.SOE_WHOLE, 0.4), (P.SOE_PART, 0.22), (P.CURFEW, 0.16)]
     assert not {P.SOE_WHOLE, P.SOE_PART, P.CURFEW} & set(P.FORCE_COLOURS.values())
 

@@ -71,7 +71,7 @@ def test_deaths_over_time_by_context(victims):
     by_day = dated.groupby([dated["date_death_min"], D.as_category(dated["context"])]).size()
     got = data[data["deaths"] > 0].set_index(["date", "group"])["deaths"]
     assert got.sort_index().to_dict() == by_day.sort_index().to_dict()
-    title = fig._suptitle.get_text()
+    title = fig.get_suptitle()
     assert n_in(title) == data["deaths"].sum() == len(dated) and "7 Dec 2022" in title
     n_span = int((~one_day(victims)).sum())
     assert n_span > 0 and f"{n_span} persons whose date of death is known only as an interval" in caption_of(fig)
@@ -93,7 +93,7 @@ def test_cumulative_by_department(victims):
     n_unknown = int((dep == "unknown").sum())
     assert n_unknown > 0
     final = data.groupby("group")["cumulative"].last()
-    title = fig._suptitle.get_text()
+    title = fig.get_suptitle()
     assert final.sum() + n_unknown == len(dated) and n_in(title) == final.sum()  # unknown: caption, not drawn
     assert "unknown" not in set(data["group"])
     known = dep[dep != "unknown"].value_counts()

@@ -134,7 +134,7 @@ def test_rate_vs_share_labels_do_not_overlap_even_when_units_sit_together():
     labels = [a for a in ax.texts if a.get_text()]
     assert len(labels) == n
     assert _overlaps([a.get_window_extent(renderer) for a in labels]) == []
-    assert "scope; 2 persons" in fig._suptitle.get_text()
+    assert "scope; 2 persons" in fig.get_suptitle()
     assert "self-identified Indigenous" in ax.get_xlabel() and "selfid" not in ax.get_xlabel()
 
 

@@ -69,7 +69,7 @@ def test_group_comparisons_words_legend_and_points(victims):
     diamonds = [ln for ln in axr.get_lines() if ln.get_marker() == "D"]
     finite = tested[tested["odds_ratio"].between(0, float("inf"), inclusive="neither")]
     assert [ln.get_xdata()[0] for ln in diamonds] == pytest.approx(list(finite["odds_ratio"]))
-    assert fig._suptitle.get_text() == "Group comparisons (test), n = 80"
+    assert fig.get_suptitle() == "Group comparisons (test), n = 80"
 
 
 def test_group_comparisons_rejects_unpaired_rows(victims):

@@ -77,7 +77,7 @@ def test_leave_one_out_plot_draws_finite_positive_ratios_and_names_the_infinite_
     assert full.get_xdata()[0] == 4.0
     assert [t.get_text() for t in ax.get_yticklabels()] == ["without E1 (Puno, 3)", "without E4 (Ayacucho, 5)"]
     assert ax.get_xscale() == "log"
-    assert "not drawn (no reference death left): E2" in fig._suptitle.get_text()
+    assert "not drawn (no reference death left): E2" in fig.get_suptitle()
     segments = ax.collections[0].get_segments()
     assert segments[1][:, 0].tolist() == [1.0, 6.0]  # open upper limit drawn only up to the estimate
     assert "rate ratio Puno / Lima" in ax.get_title()
@@ -93,7 +93,7 @@ def test_leave_one_out_plot_names_events_in_words_and_adds_the_model_panel():
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert ticks == ["without Juliaca massacre (Puno, 3)", "without Ayacucho airport massacre (Ayacucho, 5)"]
     assert not any("E1" in t or "E4" in t for t in ticks)  # words, not event codes
-    title = fig._suptitle.get_text()
+    title = fig.get_suptitle()
     assert "clash deaths; 11 deaths in 4 lethal events" in title
     assert "not drawn (no reference death left): Lima centre clashes" in title
     (points,) = [ln for ln in ax2.get_lines() if ln.get_marker() == "s"]

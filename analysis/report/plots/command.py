@@ -200,7 +200,7 @@ def _day_totals(deaths: pd.DataFrame, days: list) -> list:
     return out
 
 
-def _measure_style(m) -> tuple[str, float]:
+def measure_style(m) -> tuple[str, float]:
     """Colour and bar height: states of emergency over a whole department (or the nation) dark olive and tall, over
     some provinces or districts light olive and shorter; curfews teal and thin."""
     whole = m.level in ("department", "national")
@@ -215,7 +215,7 @@ def _emergency_panel(ax, measures, areas, x0, x1) -> list:
     for i, area in enumerate(areas):
         y = len(areas) - i
         for m in measures[measures.department.replace("", "national") == area].itertuples():
-            colour, h = _measure_style(m)
+            colour, h = measure_style(m)
             yy = y - 0.27 if m.measure != "state of emergency" else y + 0.1  # curfews in a lane below
             lo, hi = max(pd.Timestamp(m.start_latest), x0), min(pd.Timestamp(m.end_earliest), x1)
             if hi > lo:
