@@ -87,8 +87,8 @@ def test_victims_unchanged_and_log_records_masking(reg):
 def test_written_register_passes_the_scan(reg, tmp_path):
     register.write(reg, out_dir=tmp_path / "data/processed")
     files = published_files(tmp_path)
-    # datapackage.json and departments.geojson included
-    assert len(files) == len(list((tmp_path / "data/processed").iterdir())) == 13
+    # every table, the log and codebook (csv and md), datapackage.json and departments.geojson
+    assert len(files) == len(list((tmp_path / "data/processed").iterdir())) == 19
     assert [h for f in files for h in hits_in(f, reg.protected)] == []
 
 
