@@ -5,12 +5,11 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 from analysis.stats.clustered.design import Design
 from analysis.stats.clustered.models import (MethodResult, cluster_cov, fit_poisson, invert_test, restricted_fit,
                                             slope_scores)
-from analysis.stats.exact import binom_ci
+from analysis.stats.rates import rate_ratio
 
 MAX_EXACT_SIGNS = 16        # 2^16 = 65,536 sign vectors enumerated
 MAX_EXACT_WILD = 14         # Rademacher enumeration for the wild cluster bootstrap
@@ -167,17 +166,12 @@ def department_randomisation(d: Design, *, n_draws: int = 99_999, seed: int = SE
 
 
 def exact_conditional(d: Design, alpha: float = 0.05) -> MethodResult:
-    """Person-level exact conditional rate ratio of a 0/1 contrast (binomial given the total; Clopper-Pearson
-    mapped to the rate-ratio scale). Descriptive: it treats persons as independent."""
+    """Person-level exact conditional rate ratio of a 0/1 contrast (analysis.stats.rates.rate_ratio: binomial given
+    the total, Clopper-Pearson mapped to the rate-ratio scale). Descriptive: it treats persons as independent."""
     if not d.binary or d.Z.shape[1]:
         raise ValueError("the exact conditional rate ratio needs a 0/1 covariate and no adjusters")
     g = d.x == 1
     k1, k0 = int(d.y[g].sum()), int(d.y[~g].sum())
-    p1, p0 = float(d.population[g].sum()), float(d.population[~g].sum())
-    n = k1 + k0
-    lo, hi = binom_ci(k1, n, alpha)
-    odds = lambda p: math.inf if p >= 1 else p / (1 - p)  # noqa: E731
-    p = float(stats.binomtest(k1, n, p1 / (p1 + p0)).pvalue)
-    return MethodResult("exact_conditional", "exact conditional, persons", "person", odds(k1 / n) * p0 / p1,
-                        odds(lo) * p0 / p1, odds(hi) * p0 / p1, p, False,
-                        {"deaths_group": k1, "deaths_reference": k0})
+    rr = rate_ratio(k1, float(d.population[g].sum()), k0, float(d.population[~g].sum()), alpha)
+    return MethodResult("exact_conditional", "exact conditional, persons", "person", rr["rr"], rr["rr_low"],
+                        rr["rr_high"], rr["p_value"], False, {"deaths_group": k1, "deaths_reference": k0})
