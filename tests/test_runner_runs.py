@@ -74,9 +74,9 @@ def test_non_default_run_writes_only_under_outputs_runs_and_leaves_git_status_cl
     assert json.loads((out / "run.json").read_text()) == {
         "parameter_file": "params/t3.yaml", "parameters_sha256": hashlib.sha256(t3.read_bytes()).hexdigest(),
         "processed": "outputs/runs/t3/processed/"}
-    assert log.splitlines()[0] == ("params/t3.yaml -> outputs/runs/t3/: 1 of 2 notebooks to run, 1 more if their "
+    assert log.splitlines()[0] == ("params/t3.yaml -> outputs/runs/t3/: 1 of 2 tasks to run, 1 more if their "
                                    "inputs change, 0 to skip")
-    assert log.splitlines()[-1] == ("2 of 2 notebooks ran; results are in outputs/runs/t3/ (numbers.json, "
+    assert log.splitlines()[-1] == ("2 of 2 tasks ran; results are in outputs/runs/t3/ (numbers.json, "
                                     "figures/, tables/, notebooks/, and processed/ where the register differs); "
                                     "the published outputs are untouched. Compare with them: "
                                     "python -m analysis diff t3")
@@ -179,13 +179,13 @@ def test_dry_run_marks_notebooks_that_run_only_if_an_upstream_one_changes_its_ou
 def test_progress_counts_elapsed_time_and_estimate_and_the_run_ends_saying_where_results_are(tmp_path):
     root = make_project(tmp_path / "p")
     lines = run(root)[1].splitlines()
-    assert lines[0] == "params/default.yaml -> the published files: 2 of 2 notebooks to run, 0 to skip"
+    assert lines[0] == "params/default.yaml -> the published files: 2 of 2 tasks to run, 0 to skip"
     assert lines[1] == "[1/2] stage_a ... running: no successful run recorded"
     assert re.fullmatch(r"\[1/2\] stage_a \.\.\. done in \d+\.\d s \(elapsed \d+ s, about \d+ s left\)", lines[2])
     assert lines[3] == "[2/2] stage_b ... running: no successful run recorded"
     assert re.fullmatch(r"\[2/2\] stage_b \.\.\. done in \d+\.\d s \(elapsed \d+ s, nothing left to run\)",
                         lines[4])
-    assert lines[5] == ("2 of 2 notebooks ran; results are in data/processed/, outputs/ (numbers.json, figures/, "
+    assert lines[5] == ("2 of 2 tasks ran; results are in data/processed/, outputs/ (numbers.json, figures/, "
                         "tables/) and notebooks/. Report: python -m analysis report, then open "
                         "outputs/report/index.html")
     state = json.loads((root / ".cache" / "runner-state.json").read_text())
@@ -193,7 +193,7 @@ def test_progress_counts_elapsed_time_and_estimate_and_the_run_ends_saying_where
     # the second time, the estimate comes from the recorded durations from the start
     set_params(root, "notebooks:\n  stage_a:\n    factor: 3\n")
     lines = run(root)[1].splitlines()
-    assert lines[0] == "params/default.yaml -> the published files: 1 of 2 notebooks to run, 1 more if their " \
+    assert lines[0] == "params/default.yaml -> the published files: 1 of 2 tasks to run, 1 more if their " \
                        "inputs change, 0 to skip"
     assert re.fullmatch(r"\[1/2\] stage_a \.\.\. done in .*\(elapsed \d+ s, about \d+ s left\)", lines[2])
 

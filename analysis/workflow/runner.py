@@ -186,24 +186,24 @@ class Clock:
         mean = sum(self.took) / len(self.took) if self.took else None
         guesses = [s if s is not None else mean for s in self.pending.values()]
         if any(g is None for g in guesses):
-            return f"{elapsed}, {len(guesses)} notebook(s) may follow"
+            return f"{elapsed}, {len(guesses)} task(s) may follow"
         return f"{elapsed}, about {fmt_seconds(sum(guesses))} left"
 
 
 def _header(params_name, dest, verdicts) -> str:
     counts = {v: sum(1 for x, _ in verdicts.values() if x == v) for v in ("run", "maybe", "skip")}
     maybe = f", {counts['maybe']} more if their inputs change" if counts["maybe"] else ""
-    return (f"{params_name} -> {dest.describe()}: {counts['run']} of {len(verdicts)} notebooks to run{maybe}, "
+    return (f"{params_name} -> {dest.describe()}: {counts['run']} of {len(verdicts)} tasks to run{maybe}, "
             f"{counts['skip']} to skip")
 
 
 def _footer(dest: Destination, results: list) -> str:
     ran = sum(1 for _, status, _ in results if status == "ran")
     if dest.name is None:
-        return (f"{ran} of {len(results)} notebooks ran; results are in data/processed/, outputs/ (numbers.json, "
+        return (f"{ran} of {len(results)} tasks ran; results are in data/processed/, outputs/ (numbers.json, "
                 "figures/, tables/) and notebooks/. Report: python -m analysis report, "
                 "then open outputs/report/index.html")
-    return (f"{ran} of {len(results)} notebooks ran; results are in {dest.folder}/ (numbers.json, figures/, "
+    return (f"{ran} of {len(results)} tasks ran; results are in {dest.folder}/ (numbers.json, figures/, "
             "tables/, notebooks/, and processed/ where the register differs); the published outputs are "
             f"untouched. Compare with them: python -m analysis diff {dest.name}")
 
