@@ -19,8 +19,6 @@ import io
 import tokenize
 from pathlib import Path
 
-import nbformat
-import papermill
 import yaml
 
 
@@ -92,6 +90,7 @@ def _mapping(value, path, where) -> dict:
 
 def declared_parameters(notebook_path) -> dict:
     """{name: {"type": type name or "any", "default": source text, "help": comment}} of a notebook."""
+    import papermill  # imported here: papermill and nbformat take seconds to import, and most callers only read YAML
     found = papermill.inspect_notebook(str(notebook_path))
     return {name: {"type": _declared_type(p["inferred_type_name"], p["default"]),
                    "default": p["default"], "help": p["help"]} for name, p in found.items()}
@@ -99,6 +98,7 @@ def declared_parameters(notebook_path) -> dict:
 
 def declared_in_source(source: str) -> dict:
     """declared_parameters for the source text of a parameters cell (papermill's own parser)."""
+    import nbformat
     from papermill.translators import PythonTranslator
     found = PythonTranslator.inspect(nbformat.v4.new_code_cell(source))
     return {p.name: {"type": _declared_type(p.inferred_type_name, p.default), "default": p.default,

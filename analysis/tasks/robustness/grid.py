@@ -126,7 +126,7 @@ def load_grid(path=None) -> tuple[dict, dict]:
     settings = {"alpha": ALPHA}
     if path is None:
         return grid, settings
-    from analysis.workflow.params import read_yaml  # imported here: the params module pulls in papermill
+    from analysis.workflow.params import read_yaml
 
     data = read_yaml(path)
     extra = sorted(set(data) - {"grid", "alpha"})
