@@ -1,14 +1,15 @@
 """The one shape of an analysis: a `Task` declaration and `run(spec, inputs) -> Result`.
 
-A task module (analysis/tasks/<name>.py) holds, in this order:
+A task module (analysis/tasks/<name>.py, or a package) holds, in this order:
 - `TASK = Task(...)`: its name (the prefix of its numbers), the notebook that narrates it, the tasks it runs after,
   the files it reads and writes (globs relative to the project root) and its parameters with their defaults;
+- `spec(**params)`: the parameters, checked;
 - `inputs(spec, processed, outputs)`: loads what it reads (the register through `register.scope`, never
   data/raw);
 - `run(spec, inputs) -> Result`: computes everything, writes nothing.
 
-The runner reads the graph from the declarations (`graph()` below); the notebook holds the narrative, the
-parameters cell, one `run` call, `result.write(outputs)` and displays of the result.
+The runner reads the graph from the declarations (`declarations()` below, through analysis.workflow.graph). A
+notebook holds the narrative, the parameters cell, one call of `run_in_notebook` and displays of the result.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ class Task:
     notebook: str | None  # notebooks/<notebook>.ipynb; None for a command task
     reads: tuple = ()  # globs the task reads; any change reruns it
     writes: tuple = ()  # globs it writes, under data/processed/ or outputs/
-    after: tuple = ()  # notebooks that must run first
+    after: tuple = ()  # steps (notebooks, or a command task's name) that must run first
     params: dict = field(default_factory=dict)  # name -> default (the notebook's parameters cell must agree)
     command: tuple = ()  # a task without a notebook: `python -m analysis <command>` (the sweep)
 
@@ -38,10 +39,6 @@ class Task:
     def step(self) -> str:
         """The task's name in the runner's graph: its notebook, or its own name when it has none."""
         return self.notebook or self.name
-
-    @property
-    def numbers_file(self) -> str:
-        return f"outputs/numbers/{self.name}.json"
 
 
 @dataclass
