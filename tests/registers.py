@@ -1,6 +1,8 @@
 """Test registers shaped as `analysis.register.scope.load_register` returns them: text read as the loader reads it (ISO
 dates stay text, empty = NA), the date intervals date_<what>_min/max, identified as bool and ages as Int64."""
 import io
+import shutil
+from pathlib import Path
 
 import pandas as pd
 
@@ -59,3 +61,26 @@ def synthetic_victims(n=60, seed=3) -> pd.DataFrame:
             "n_sources": "1", "n_mentions": "1", "source_ids": "S1", "age_alternatives": "", "district": "",
             "conflict_fields": ""})
     return as_register(pd.DataFrame(rows))
+
+
+def write_synthetic_processed(d: Path, departments) -> Path:
+    """A processed folder for task tests: the synthetic victims (70 persons, seed 5), the departments (a table, or a
+    file copied as it is), four events with their printed injured counts, and three national reconciliation cells."""
+    synthetic_victims(n=70, seed=5).to_csv(d / "victims.csv", index=False)
+    if isinstance(departments, pd.DataFrame):
+        departments.to_csv(d / "departments.csv", index=False)
+    else:
+        shutil.copy(departments, d / "departments.csv")
+    pd.DataFrame({"event_id": ["E01", "E02", "E03", "E04"], "label": ["a", "b", "c", "d"],
+                  "injured": ["25 (11 Dec); ~30 (RPP)", "not found", "52 (night); >100 (later)", "several"]}
+                 ).to_csv(d / "events.csv", index=False)
+    cols = ["level", "count_id", "event_id", "geo", "category", "as_of", "official", "count", "identified_certain",
+            "identified_possible", "unidentified_certain", "unidentified_possible", "total_certain", "total_possible",
+            "holds"]
+    pd.DataFrame([["national", "C0001", "", "national", "clash", "2023-01-10", "True", 9, 8, 9, 0, 0, 8, 9,
+                   "within possible"],
+                  ["national", "C0002", "", "national", "clash", "2023-02-10", "True", 12, 12, 12, 0, 0, 12, 12,
+                   "exactly"],
+                  ["national", "C0003", "", "national", "clash", "2023-03-10", "False", 15, 15, 15, 0, 0, 15, 15,
+                   "exactly"]], columns=cols).to_csv(d / "reconciliation_identity.csv", index=False)
+    return d

@@ -15,7 +15,7 @@ from analysis import paths
 from analysis.stats import descriptive as D
 from analysis.tasks import descriptive as task02
 from analysis.workflow.params import declared_parameters
-from tests.registers import synthetic_victims
+from tests.registers import write_synthetic_processed
 
 papermill = pytest.importorskip("papermill")
 
@@ -137,24 +137,9 @@ UPPER, SITES = ["head", "neck", "thorax"], ["head", "neck", "thorax", "abdomen",
 
 @pytest.fixture(scope="module")
 def synthetic_processed(tmp_path_factory):
-    d = tmp_path_factory.mktemp("processed")
-    synthetic_victims(n=70, seed=5).to_csv(d / "victims.csv", index=False)
     deps = pd.read_csv(paths.RAW / "covariates" / "departments.csv", dtype=str, keep_default_na=False)
-    deps.assign(indig_selfid_pct="", indig_mothertongue_pct="", coverage="raw covariates (test copy)").to_csv(
-        d / "departments.csv", index=False)
-    pd.DataFrame({"event_id": ["E01", "E02", "E03", "E04"], "label": ["a", "b", "c", "d"],
-                  "injured": ["25 (11 Dec); ~30 (RPP)", "not found", "52 (night); >100 (later)", "several"]}
-                 ).to_csv(d / "events.csv", index=False)
-    cols = ["level", "count_id", "event_id", "geo", "category", "as_of", "official", "count", "identified_certain",
-            "identified_possible", "unidentified_certain", "unidentified_possible", "total_certain", "total_possible",
-            "holds"]
-    pd.DataFrame([["national", "C0001", "", "national", "clash", "2023-01-10", "True", 9, 8, 9, 0, 0, 8, 9,
-                   "within possible"],
-                  ["national", "C0002", "", "national", "clash", "2023-02-10", "True", 12, 12, 12, 0, 0, 12, 12,
-                   "exactly"],
-                  ["national", "C0003", "", "national", "clash", "2023-03-10", "False", 15, 15, 15, 0, 0, 15, 15,
-                   "exactly"]], columns=cols).to_csv(d / "reconciliation_identity.csv", index=False)
-    return d
+    deps = deps.assign(indig_selfid_pct="", indig_mothertongue_pct="", coverage="raw covariates (test copy)")
+    return write_synthetic_processed(tmp_path_factory.mktemp("processed"), deps)
 
 
 def test_02_synthetic_runs_and_is_deterministic(tmp_path, synthetic_processed):
