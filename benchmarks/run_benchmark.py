@@ -6,7 +6,8 @@ Usage: python benchmarks/run_benchmark.py [--params params/default.yaml] [--skip
        [--linkage-only] [--repeat N]
 
 The sweep runs as `python -m analysis sweep --jobs N --outputs <temp dir>` (the published tables are not touched),
-N = 1 then 2, alternately, `--repeat` pairs (median run and median ratio). Each run records the command's wall time
+N = 1 and 2 in `--repeat` pairs, the order swapped every pair (1 2, 2 1, 1 2, ...: a drift of the machine's speed
+favours neither), median run and median ratio. Each run records the command's wall time
 and the sweep's own time (loading the grid to the last table written, printed by the sweep), and the 1- and 2-worker
 tables are compared byte for byte. The target (issue 10): the full grid within SWEEP_LIMIT seconds on 2 workers and at least SWEEP_SPEEDUP
 times faster than on 1.
@@ -69,13 +70,14 @@ def timed_sweep(jobs: int, out: Path) -> dict:
 
 
 def sweep_benchmark(repeat: int = 1) -> dict:
-    """The sweep on 1 and 2 workers, `repeat` pairs run alternately (1, 2, 1, 2, ...: a machine whose speed drifts
-    affects both alike); each worker count reports its median run, the speed-up is the median of the pairs' ratios.
-    Also whether the 1- and 2-worker runs wrote byte-identical tables."""
+    """The sweep on 1 and 2 workers, `repeat` pairs run back to back, the order swapped every pair (1 2, 2 1, ...:
+    on this shared VM the speed drifts by 10-20 % within minutes, and a fixed order would bias every ratio the same
+    way); each worker count reports its median run, the speed-up is the median of the pairs' ratios. Also whether
+    the 1- and 2-worker runs wrote byte-identical tables."""
     out, runs = {}, {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(max(1, repeat)):
-            for jobs in (1, 2):
+        for i in range(max(1, repeat)):
+            for jobs in ((1, 2) if i % 2 == 0 else (2, 1)):
                 runs[jobs].append(timed_sweep(jobs, Path(tmp) / f"jobs{jobs}"))
         tables = sorted(p.name for p in (Path(tmp) / "jobs1" / "tables").glob("*.csv"))
         identical = bool(tables) and all((Path(tmp) / "jobs1" / "tables" / n).read_bytes()
@@ -100,7 +102,7 @@ def sweep_benchmark(repeat: int = 1) -> dict:
         "tables_identical_1_and_2_workers": identical, "pairs": len(runs[1]),
         "note": "command = the whole `python -m analysis sweep` process (interpreter start-up and imports, about 5 s, "
                 "included: the same for 1 and 2 workers); sweep = loading the grid to the last table written; "
-                "speed-up = median over alternating pairs of runs"}
+                "speed-up = median over pairs of runs, their order swapped every pair"}
     return out
 
 
@@ -205,7 +207,7 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-sweep", action="store_true")
     ap.add_argument("--linkage-only", action="store_true", help="update only the linkage table in --out")
     ap.add_argument("--sweep-only", action="store_true", help="update only the sweep timings in --out")
-    ap.add_argument("--repeat", type=int, default=3, help="alternating pairs of sweep runs (1 and 2 workers)")
+    ap.add_argument("--repeat", type=int, default=5, help="pairs of sweep runs (1 and 2 workers), order alternating")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
     args = ap.parse_args(argv)
     if args.linkage_only:

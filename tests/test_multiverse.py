@@ -11,6 +11,7 @@ from scipy import stats
 
 from analysis.register import scope as S
 from analysis.stats import clustered as C
+from analysis.stats import ethnic as E
 from analysis.tasks.robustness import designs as D
 from analysis.tasks.robustness import driver, methods, parallel
 from analysis.tasks.robustness import grid as G
@@ -176,6 +177,94 @@ def test_event_binomial_equals_clustered_event_share_test(inputs, codes, populat
     share = ref["population_share"]
     odds = lambda q: q / (1 - q)  # noqa: E731
     assert r["estimate"] == pytest.approx(odds(ref["event_share"]) / odds(share), rel=1e-12)
+
+
+# ---- what the sweep reuses across specifications equals computing it afresh ---------------------------------
+
+def test_definitions_classified_once_per_measure_equal_classifying_each_pair(inputs):
+    pairs = [(m, t) for m in ("selfid", "mothertongue") for t in (50.0, 40.0, 60.0, 0.0)]
+    shared = D.ethnic_definitions(inputs.departments, pairs)
+    assert list(shared) == pairs
+    for measure, threshold in pairs:
+        cls = E.classify_departments(inputs.departments, measure, threshold)
+        codes = cls["ubigeo_dep"].astype(str)
+        fresh = D.Definition(*(tuple(codes[cls["status"] == s]) for s in ("majority", "not_majority", "unknown")))
+        assert shared[(measure, threshold)] == fresh == D.ethnic_definition(inputs.departments, measure, threshold)
+    with pytest.raises(ValueError, match="threshold"):
+        D.ethnic_definitions(inputs.departments, [("selfid", 50.0), ("selfid", 100.0)])
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9, 25])
+def test_subsets_are_itertools_combinations_in_order(n):
+    for k in {1, 2, n // 2, n - 1, n} - {0}:
+        methods._subsets.cache_clear()
+        got = methods._subsets(n, k)
+        ref = np.array(list(itertools.combinations(range(n), k)), dtype=np.intp).reshape(-1, k)
+        assert got.dtype == ref.dtype and np.array_equal(got, ref), (n, k)
+        assert not got.flags.writeable and methods._subsets(n, k) is got  # one array per process, read-only
+
+
+@pytest.mark.parametrize("kind, n_draws, max_exact", [("rademacher", 99_999, C.MAX_EXACT_SIGNS),
+                                                       ("webb", 9_999, C.MAX_EXACT_WILD)])
+def test_weights_cut_from_one_stream_equal_clustered_weights(kind, n_draws, max_exact):
+    """One seeded stream per kind serves every G (its first n_draws x G draws); a larger G than the stream holds
+    draws it again, longer. Every matrix equals clustered.resampling_weights' own, byte for byte."""
+    methods._weights.cache_clear()
+    methods._STREAMS.clear()
+    for g in (max_exact - 1, max_exact, 40, max_exact + 1, 25, 33, 2):
+        W, exact = methods._weights(g, max_exact, kind, n_draws, C.SEED)
+        ref, ref_exact = C.resampling_weights(g, max_exact, kind, n_draws, C.SEED)
+        assert exact == ref_exact == (g <= max_exact)
+        assert W.shape == ref.shape and W.tobytes() == np.ascontiguousarray(ref).tobytes(), g
+        assert not W.flags.writeable
+    assert methods._STREAMS[(kind, n_draws, C.SEED)].size == 40 * n_draws
+
+
+@pytest.mark.parametrize("choice", CHOICES)
+def test_sign_flip_pairs_counted_once_equal_every_sign_vector(inputs, codes, population, choice):
+    """The sign flip keeps each distinct (eps.m1, eps.m) once with its count: the same multiset of statistics as
+    the two products over every sign vector, and the same p-value at every b0."""
+    for d in _designs(inputs, codes, population, choice).values():
+        b = methods.Binary.of(d)
+        sf = methods.SignFlip(b)
+        W, _ = methods._weights(b.G, C.MAX_EXACT_SIGNS, "rademacher", 99_999, C.SEED)
+        full = np.stack([W @ b.m1, W @ b.m], axis=1)
+        assert len(sf.count) < len(full) and sf.count.sum() == len(full)
+        values, counts = np.unique(full, axis=0, return_counts=True)
+        assert np.array_equal(np.stack([sf.Wm1, sf.Wm], axis=1), values) and np.array_equal(sf.count, counts)
+        for b0 in (0.0, 0.3, -1.1, 2.5):
+            pi = b.pi1(b0)
+            every = C.p_from_null(np.abs(full[:, 0] - pi * full[:, 1]), abs(b.k1 - pi * b.N), sf.exact)
+            assert sf.p(b0) == every
+
+
+def test_distinct_pairs_of_other_numbers_are_left_as_they_are():
+    a, b = np.array([0.5, 1.0, 0.5]), np.array([1.0, 2.0, 1.0])
+    a2, b2, count = methods._distinct_pairs(a, b)
+    assert a2 is a and b2 is b and count.tolist() == [1, 1, 1]
+    a2, b2, count = methods._distinct_pairs(np.array([-2.0, 3.0, -2.0, 0.0]), np.array([-5.0, 1.0, -5.0, -5.0]))
+    assert (a2.tolist(), b2.tolist(), count.tolist()) == ([-2.0, 0.0, 3.0], [-5.0, -5.0, 1.0], [2, 1, 1])
+
+
+def test_sweep_rows_equal_a_fresh_computation_of_their_design(inputs, codes, population, small):
+    """Each specification reads its design's summary and results from the sweep's memo (one per Design.key()),
+    built in the workers; a fresh computation of the same design in this process gives the same row."""
+    r, b = small["results"], small["bounds"]
+    for rec in r.drop_duplicates(["finding", "deaths", "exclude_event", "measure"]).itertuples(index=False):
+        choice = {d: getattr(rec, d) for d in G.SELECTION_DIMS}
+        counts = D.selection_counts(inputs.victims, codes, choice)
+        definition = D.ethnic_definition(inputs.departments, rec.measure, rec.threshold) \
+            if rec.finding == "ethnic" else None
+        designs = D.designs_for(rec.finding, counts, population, codes, definition)
+        row = r[r.spec_id == rec.spec_id].iloc[0]
+        fresh = methods.method_result(designs["grid"], rec.model)
+        assert (row["rr"], row["p_value"], row["enumerated"]) == (fresh["estimate"], fresh["p"], fresh["enumerated"])
+        assert {k: row[k] for k in methods.design_summary(designs["grid"])} == methods.design_summary(designs["grid"])
+        for edge, _ in G.BOUNDS[rec.finding]:
+            e = b[(b.spec_id == rec.spec_id) & (b.finding == rec.finding) & (b.edge == edge)].iloc[0]
+            summary = methods.design_summary(designs[edge])
+            assert {k: e[k] for k in summary} == pytest.approx(summary, nan_ok=True)
+            assert e["p_value"] == methods.method_result(designs[edge], rec.model, interval=False)["p"]
 
 
 # ---- an independent recomputation: brute-force sign flips on the register -------------------------------------

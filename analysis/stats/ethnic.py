@@ -130,16 +130,27 @@ def classify_departments(departments: pd.DataFrame, measure: str = "selfid", thr
     status = "majority" when the share is certainly above `threshold` (share_low > threshold), "not_majority" when
     certainly not (share_high <= threshold), else "unknown" — a missing value is never read as "not majority".
     """
-    if not 0 <= threshold < 100:
-        raise ValueError(f"threshold must be a percentage in [0, 100), got {threshold!r}")
+    _check_threshold(threshold)
     _check_departments(departments, file)
     b = share_bounds(departments, measure, use_parts=use_parts, file=file)
-    status = np.where(b["share_low"] > threshold, "majority",
-                      np.where(b["share_high"] <= threshold, "not_majority", "unknown"))
+    status = majority_status(b, threshold)
     out = departments[["ubigeo_dep", "department"]].copy()
     out = pd.concat([out, b], axis=1)
     out["status"] = status
     return out.reset_index(drop=True)
+
+
+def majority_status(bounds: pd.DataFrame, threshold: float) -> np.ndarray:
+    """The status rule of classify_departments on share bounds (share_low, share_high) already computed: one
+    measure's bounds serve every threshold."""
+    _check_threshold(threshold)
+    return np.where(bounds["share_low"] > threshold, "majority",
+                    np.where(bounds["share_high"] <= threshold, "not_majority", "unknown"))
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0 <= threshold < 100:
+        raise ValueError(f"threshold must be a percentage in [0, 100), got {threshold!r}")
 
 
 def coverage(classified: pd.DataFrame) -> dict:

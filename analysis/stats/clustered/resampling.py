@@ -40,11 +40,13 @@ def resampling_weights(G: int, exact_max: int, kind: str, n_draws: int, seed: in
     return rng.choice(np.array([-1.0, 1.0]), size=(n_draws, G)), False
 
 
-def p_from_null(null, observed, exact) -> float:
+def p_from_null(null, observed, exact, counts=None) -> float:
     """Share of the null statistics at least as extreme as `observed` (up to rounding); with random draws the
-    observed statistic counts as one of them ((1 + hits) / (1 + draws))."""
-    hits = int(np.sum(null >= observed - _TOL * max(1.0, abs(observed))))
-    return hits / null.size if exact else (1 + hits) / (1 + null.size)
+    observed statistic counts as one of them ((1 + hits) / (1 + draws)). counts: how many null statistics each
+    value of `null` stands for (None: one each)."""
+    hit = null >= observed - _TOL * max(1.0, abs(observed))
+    hits, size = (int(np.sum(hit)), null.size) if counts is None else (int(counts[hit].sum()), int(counts.sum()))
+    return hits / size if exact else (1 + hits) / (1 + size)
 
 
 def _efficient_scores(d: Design, b0: float) -> np.ndarray:

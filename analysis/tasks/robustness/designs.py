@@ -110,9 +110,21 @@ class Definition:
 
 def ethnic_definition(departments: pd.DataFrame, measure: str, threshold: float) -> Definition:
     """The departments majority-Indigenous, not, and of unknown status under one measure and threshold."""
-    cls = E.classify_departments(departments, measure, threshold)
-    codes = cls["ubigeo_dep"].astype(str)
-    return Definition(*(tuple(codes[cls["status"] == s]) for s in ("majority", "not_majority", "unknown")))
+    return ethnic_definitions(departments, [(measure, threshold)])[(measure, threshold)]
+
+
+def ethnic_definitions(departments: pd.DataFrame, pairs) -> dict:
+    """{(measure, threshold): Definition} for each pair. The departments are classified once per measure: the
+    share bounds do not depend on the threshold, only the cut does (ethnic.majority_status)."""
+    classified, out = {}, {}
+    for measure, threshold in pairs:
+        if measure not in classified:
+            classified[measure] = E.classify_departments(departments, measure, threshold)
+        cls = classified[measure]
+        status, codes = E.majority_status(cls, threshold), cls["ubigeo_dep"].astype(str)
+        out[(measure, threshold)] = Definition(*(tuple(codes[status == s])
+                                                 for s in ("majority", "not_majority", "unknown")))
+    return out
 
 
 def designs_for(finding: str, counts: Counts, population, codes, definition: Definition | None = None) -> dict:

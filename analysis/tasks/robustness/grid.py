@@ -115,6 +115,11 @@ class SweepParamError(ValueError):
 
 # ---- grid -------------------------------------------------------------------------------------------------------
 
+def design_dims(finding: str) -> list:
+    """The dimensions that fix a finding's designs (the model only picks the method run on them)."""
+    return list(SELECTION_DIMS) + (["measure", "threshold"] if finding == "ethnic" else [])
+
+
 def load_grid(path=None) -> tuple[dict, dict]:
     """(grid, settings) from DEFAULT_GRID overridden by the YAML file `path` (None: defaults only).
 

@@ -6,7 +6,6 @@ WildCluster: the same statistics as clustered.sign_flip_p and clustered.wild_clu
 tests); the sign and weight matrices and the department arrangements are generated once per process and reused
 across specifications. The negative binomial solves each group's rate directly (NegBin), as clustered computes it.
 """
-import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,11 +20,30 @@ from analysis.tasks.robustness.grid import ALPHA, MODELS, NAIVE
 
 @lru_cache(maxsize=None)
 def _weights(G: int, max_exact: int, kind: str, n_draws: int, seed: int):
-    """clustered.resampling_weights, generated once per process and shared by every specification with G events."""
-    W, exact = C.resampling_weights(G, max_exact, kind, n_draws, seed)
+    """clustered.resampling_weights, generated once per process and shared by every specification with G events.
+    Seeded draws for G events are the first n_draws x G draws of one stream (the generator fills the matrix row by
+    row; checked in the tests), so one stream per kind serves every G: each worker draws it once, not once per G."""
+    if G <= max_exact:
+        W, exact = C.resampling_weights(G, max_exact, kind, n_draws, seed)
+    else:
+        W, exact = _draw_stream(kind, n_draws, seed, G)[:n_draws * G].reshape(n_draws, G), False
     W = np.asarray(W)
     W.setflags(write=False)
     return W, exact
+
+
+_STREAMS: dict = {}
+
+
+def _draw_stream(kind: str, n_draws: int, seed: int, G: int) -> np.ndarray:
+    """At least n_draws x G seeded draws of clustered.resampling_weights (drawn again, longer, when a larger G
+    asks)."""
+    stream = _STREAMS.get((kind, n_draws, seed))
+    if stream is None or stream.size < n_draws * G:
+        stream = np.asarray(C.resampling_weights(max(G, 32), 0, kind, n_draws, seed)[0]).ravel()
+        stream.setflags(write=False)
+        _STREAMS[(kind, n_draws, seed)] = stream
+    return stream
 
 
 @lru_cache(maxsize=64)
@@ -81,17 +99,35 @@ class Binary:
 class SignFlip:
     """clustered.sign_flip_p for a 0/1 contrast. The event scores at b0 are e_g = m1_g - pi1(b0) m_g, so the
     statistic of every sign vector eps is |eps.m1 - pi1(b0) eps.m|: the two products with the (cached) sign matrix
-    are taken once per design and each b0 of the test inversion costs one vector operation."""
+    are taken once per design. They are whole numbers, and few distinct pairs (eps.m1, eps.m) occur among the
+    (up to 99,999) sign vectors: each is kept once with its count, so each b0 of the test inversion costs a pass
+    over a few hundred pairs, not over every sign vector (the same statistics and counts: the same p-value)."""
 
     def __init__(self, b: Binary, n_draws: int = 99_999, seed: int = C.SEED, max_exact: int = C.MAX_EXACT_SIGNS):
         self.b = b
         W, self.exact = _weights(b.G, max_exact, "rademacher", n_draws, seed)
-        self.Wm1, self.Wm = W @ b.m1, W @ b.m
+        # one pass over W for both products (it is large, and two workers share the memory bandwidth); the sums
+        # are of whole numbers, exact in any order, so equal to two separate products
+        Wm1, Wm = np.vstack([b.m1, b.m]).astype(float) @ W.T
+        self.Wm1, self.Wm, self.count = _distinct_pairs(Wm1, Wm)
 
     def p(self, b0: float = 0.0) -> float:
         pi = self.b.pi1(b0)
         observed = abs(float(self.b.k1 - pi * self.b.N))
-        return C.p_from_null(np.abs(self.Wm1 - pi * self.Wm), observed, self.exact)
+        return C.p_from_null(np.abs(self.Wm1 - pi * self.Wm), observed, self.exact, self.count)
+
+
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple:
+    """(a', b', count): each distinct pair (a_r, b_r) once, with how many rows hold it. For whole numbers (as
+    floats) by counting codes in one pass; anything else is returned as is, each row counted once."""
+    ia, ib = a.astype(np.int64), b.astype(np.int64)
+    if not (len(a) and np.array_equal(ia, a) and np.array_equal(ib, b)):
+        return a, b, np.ones(len(a), dtype=np.int64)
+    lo_a, lo_b = int(ia.min()), int(ib.min())
+    width = int(ib.max()) - lo_b + 1
+    count = np.bincount((ia - lo_a) * width + (ib - lo_b))
+    code = np.flatnonzero(count)
+    return (code // width + lo_a).astype(float), (code % width + lo_b).astype(float), count[code]
 
 
 def sign_flip_p(b: Binary, b0: float = 0.0, **kw) -> tuple[float, bool]:
@@ -148,8 +184,22 @@ def wild_cluster_p(b: Binary, b0: float = 0.0, **kw) -> tuple[float, bool]:
 
 @lru_cache(maxsize=64)
 def _subsets(D: int, k: int) -> np.ndarray:
-    """Every k-subset of range(D) as rows (lexicographic), generated once per process."""
-    out = np.array(list(itertools.combinations(range(D), k)), dtype=np.intp).reshape(-1, k)
+    """Every k-subset of range(D) as rows, in the lexicographic order of itertools.combinations, generated once
+    per process (every worker makes its own: built block-wise in numpy, not tuple by tuple)."""
+    memo = {}
+
+    def block(n, j):  # the j-subsets of range(n): first element i, then a (j-1)-subset of range(i + 1, n)
+        if j == 0 or n < j:
+            return np.zeros((1 if j == 0 else 0, j), dtype=np.intp)
+        if (n, j) not in memo:
+            parts = []
+            for i in range(n - j + 1):
+                tail = block(n - i - 1, j - 1) + (i + 1)
+                parts.append(np.column_stack([np.full(len(tail), i, dtype=np.intp), tail]))
+            memo[(n, j)] = np.concatenate(parts)
+        return memo[(n, j)]
+
+    out = block(D, k)
     out.setflags(write=False)
     return out
 

@@ -1,12 +1,12 @@
-"""Running the sweep in parallel: every specification's design built once, each distinct design's methods in one
-task over worker processes, largest first.
+"""Running the sweep in parallel. Almost all the work runs in worker processes, so that two workers take little
+more than half the time of one:
+- each selection's counts and every design built on them are one task (only the choice's key travels);
+- then each distinct design (memoised on Design.key(): many specifications share one) has its methods in one task,
+  largest first;
+- the parent only deduplicates, assembles and writes.
 
-Each distinct design is computed once (memoised on Design.key(): many specifications share one); numpy's BLAS runs
-on one thread per worker (the products are small, and extra threads would only compete for the cores). Results do
-not depend on the number of workers.
-
-The functions below are kept in the order and form of the former analysis/tasks/robustness.py (lines 709-841), so
-that patches to the sweep's parallel execution apply here unchanged.
+numpy's BLAS runs on one thread per worker (the products are small, and extra threads would only compete for the
+cores). Results do not depend on the number of workers.
 """
 import contextlib
 import ctypes
@@ -19,8 +19,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from analysis.tasks.robustness.designs import Counts, Inputs, designs_for, ethnic_definition, selection_counts
-from analysis.tasks.robustness.grid import ALPHA, MODELS, NAIVE, POPULATION, SELECTION_DIMS
+from analysis.tasks.robustness.designs import Inputs, designs_for, ethnic_definitions, selection_counts
+from analysis.tasks.robustness.grid import ALPHA, MODELS, NAIVE, POPULATION, SELECTION_DIMS, design_dims
 from analysis.tasks.robustness.methods import method_result
 from analysis.tasks.robustness.summary import assemble_results as _assemble
 
@@ -62,15 +62,25 @@ def single_threaded_blas():
 _WORKER: dict = {}
 
 
-def _init_worker(inputs: Inputs, alpha: float) -> None:
+def _init_worker(inputs: Inputs, alpha: float, definitions: dict) -> None:
+    """Per-process state, set once (forked workers inherit it unpickled): tasks then carry only small keys."""
     if _openblas() is not None:
         _openblas()[1](1)  # worker processes: one BLAS thread each
-    _WORKER["inputs"], _WORKER["alpha"] = inputs, alpha
-    _WORKER["codes"] = inputs.departments["ubigeo_dep"].astype(str).tolist()
+    deps = inputs.departments
+    _WORKER.update(inputs=inputs, alpha=alpha, definitions=definitions,
+                   codes=deps["ubigeo_dep"].astype(str).tolist(),
+                   population=pd.to_numeric(deps[POPULATION], errors="coerce").to_numpy(dtype=float))
 
 
-def _count_task(choice: dict) -> Counts:
-    return selection_counts(_WORKER["inputs"].victims, _WORKER["codes"], choice)
+def _selection_task(task: tuple) -> dict:
+    """One selection's Counts and every design built on them: {(finding, combo): designs_for(...)}. Built in the
+    worker, so that the parent does no per-specification work while the workers wait."""
+    selection, combos = task
+    w, n = _WORKER, len(SELECTION_DIMS)
+    counts = selection_counts(w["inputs"].victims, w["codes"], dict(zip(SELECTION_DIMS, selection)))
+    return {(finding, combo): designs_for(finding, counts, w["population"], w["codes"],
+                                          w["definitions"][combo[n:]] if finding == "ethnic" else None)
+            for finding, combo in combos}
 
 
 def _design_task(item: tuple) -> dict:
@@ -90,6 +100,54 @@ def _cost(item) -> float:
     return (2.0 ** min(d.G, 17) if interval else 1.0) + (5e4 if interval and "negbin_lr" in methods else 0.0)
 
 
+def _combos(specs: dict):
+    """(finding, combo) of each distinct combination of a finding's design dimensions, in specification order."""
+    for finding, sp in specs.items():
+        for combo in sp[design_dims(finding)].drop_duplicates().itertuples(index=False, name=None):
+            yield finding, combo
+
+
+def _selection_tasks(combos: list) -> list:
+    """[(selection, [(finding, combo), ...])]: the designs to build on each selection's counts."""
+    tasks = {}
+    for finding, combo in combos:
+        tasks.setdefault(combo[:len(SELECTION_DIMS)], []).append((finding, combo))
+    return list(tasks.items())
+
+
+def _distinct(specs: dict, combos: list, built: dict) -> tuple:
+    """Deduplicate the built designs on Design.key() (the first one kept, in specification order). Returns unique
+    {key: Design}, needs {key: (methods, interval?)} and refs {(finding, combo): {name: key or error text}}."""
+    unique, needs, refs = {}, {}, {}
+    models = {finding: set(pd.unique(sp["model"])) for finding, sp in specs.items()}
+    for finding, combo in combos:
+        refs[(finding, combo)] = r = {}
+        for name, d in built[(finding, combo)].items():
+            if isinstance(d, str):
+                r[name] = d
+                continue
+            k = r[name] = d.key()
+            unique.setdefault(k, d)
+            methods, interval = needs.get(k, (set(), False))
+            extra = models[finding] | ({NAIVE} if name == "grid" else set())
+            needs[k] = (methods | extra, interval or name == "grid")
+    return unique, needs, refs
+
+
+@contextlib.contextmanager
+def _mapper(jobs: int, inputs: Inputs, alpha: float, definitions: dict):
+    """map(fn, items) in this process for one job, else over a pool of `jobs` workers (shut down on exit)."""
+    if jobs == 1:
+        _init_worker(inputs, alpha, definitions)
+        yield map
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(inputs, alpha, definitions)) as pool:
+        # a few tasks per message (each costs the parent pickling and a wake-up while the workers hold both
+        # cores), still ~50 messages per worker: the last, smallest ones keep the workers balanced
+        yield lambda fn, items: pool.map(fn, items, chunksize=max(1, len(items) // (50 * jobs)))
+
+
 def run_sweep(specs: dict, inputs: Inputs, jobs=None, alpha: float = ALPHA, timings: dict | None = None) -> dict:
     """Every specification of every finding, its bounds and the naive reference.
 
@@ -102,59 +160,24 @@ def run_sweep(specs: dict, inputs: Inputs, jobs=None, alpha: float = ALPHA, timi
 
 def _run_sweep(specs, inputs, jobs, alpha, timings) -> dict:
     t0 = time.perf_counter()
-    codes = inputs.departments["ubigeo_dep"].astype(str).tolist()
-    population = pd.to_numeric(inputs.departments[POPULATION], errors="coerce").to_numpy(dtype=float)
-    selections = pd.concat([s[list(SELECTION_DIMS)] for s in specs.values()]).drop_duplicates()
-    choices = [dict(zip(SELECTION_DIMS, r)) for r in selections.itertuples(index=False, name=None)]
-    jobs = resolve_jobs(jobs)
-    pool = None
-    if jobs == 1:
-        _init_worker(inputs, alpha)
-        mapper = map
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(inputs, alpha))
-        mapper = pool.map
-    try:
-        counts = dict(zip((tuple(c.values()) for c in choices), mapper(_count_task, choices)))
+    pairs = specs["ethnic"][["measure", "threshold"]].drop_duplicates() if "ethnic" in specs else pd.DataFrame()
+    definitions = ethnic_definitions(inputs.departments, pairs.itertuples(index=False, name=None))
+    combos = list(_combos(specs))
+    tasks = _selection_tasks(combos)
+    with _mapper(resolve_jobs(jobs), inputs, alpha, definitions) as mapper:
+        built = {}
+        for part in mapper(_selection_task, tasks):  # counts and designs, per selection
+            built.update(part)
         t1 = time.perf_counter()
-        # every design of every specification, built once per (selection, definition) and deduplicated on its key
-        definitions = {}
-        if "ethnic" in specs:
-            for m, t in specs["ethnic"][["measure", "threshold"]].drop_duplicates().itertuples(index=False, name=None):
-                definitions[(m, t)] = ethnic_definition(inputs.departments, m, t)
-        unique, needs, spec_designs = {}, {}, {}
-        for finding, sp in specs.items():
-            keys = list(SELECTION_DIMS) + (["measure", "threshold"] if finding == "ethnic" else [])
-            models = list(pd.unique(sp["model"]))
-            for combo in sp[keys].drop_duplicates().itertuples(index=False, name=None):
-                sel = combo[:len(SELECTION_DIMS)]
-                definition = definitions[combo[len(SELECTION_DIMS):]] if finding == "ethnic" else None
-                built = designs_for(finding, counts[sel], population, codes, definition)
-                refs = {}
-                for name, d in built.items():
-                    if isinstance(d, str):
-                        refs[name] = d
-                        continue
-                    k = d.key()
-                    unique.setdefault(k, d)
-                    methods, interval = needs.get(k, (set(), False))
-                    extra = set(models) | ({NAIVE} if name == "grid" else set())
-                    needs[k] = (methods | extra, interval or name == "grid")
-                    refs[name] = k
-                spec_designs[(finding, combo)] = refs
-        items = [(unique[k], tuple(m for m in (*MODELS, NAIVE) if m in methods), interval)
-                 for k, (methods, interval) in needs.items()]
-        order = sorted(range(len(items)), key=lambda i: -_cost(items[i]))  # largest first: balanced workers
-        done = list(mapper(_design_task, [items[i] for i in order]))
+        unique, needs, refs = _distinct(specs, combos, built)
         keys = list(needs)
-        computed = {keys[i]: r for i, r in zip(order, done)}
-    finally:
-        if pool is not None:
-            pool.shutdown()
+        items = [(unique[k], tuple(m for m in (*MODELS, NAIVE) if m in needs[k][0]), needs[k][1]) for k in keys]
+        order = sorted(range(len(items)), key=lambda i: -_cost(items[i]))  # largest first: balanced workers
+        computed = {keys[i]: r for i, r in zip(order, mapper(_design_task, [items[i] for i in order]))}
     t2 = time.perf_counter()
-    out = _assemble(specs, spec_designs, unique, computed, alpha)
+    out = _assemble(specs, refs, unique, computed, alpha)
     if timings is not None:
         timings.update({"selections": t1 - t0, "designs": t2 - t1, "assemble": time.perf_counter() - t2,
-                        "n_selections": len(choices), "n_designs": len(unique),
+                        "n_selections": len(tasks), "n_designs": len(unique),
                         "n_design_methods": sum(len(m) for _, m, _ in items)})
     return out

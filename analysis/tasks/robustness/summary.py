@@ -13,8 +13,8 @@ from analysis import paths
 from analysis.register import scope as S
 from analysis.tasks.robustness.grid import (ALPHA, BOUNDS, DEFAULT_GRID, DIMENSION_LABELS, DIMENSION_MEANING,
                                             FINDING_DIMS, FINDING_MEANING, HOLDS_RULE, MODEL_LABELS, MODEL_MEANING,
-                                            MODELS, NAIVE, SELECTION_DIMS, SPEC_PREFIX, default_params_file,
-                                            label_value)
+                                            MODELS, NAIVE, SPEC_PREFIX, default_params_file,
+                                            design_dims, label_value)
 from analysis.tasks.robustness.methods import design_summary, result_dict
 
 
@@ -28,12 +28,24 @@ def decision(row: dict, alpha: float) -> str:
     return "holds" if est > 1 and p < alpha else "does not hold"
 
 
+def _records(df: pd.DataFrame) -> list[dict]:
+    """df.to_dict("records") (Python scalars), without pandas' per-value boxing."""
+    return [dict(zip(df.columns, row)) for row in zip(*(df[c].tolist() for c in df.columns))]
+
+
 def assemble_results(specs, spec_designs, unique, computed, alpha) -> dict:
     """The results table (one row per specification: its choices, design, counts, result and decision, naive
     reference) and the bounds table (one row per specification and missing-data edge), from the computed designs.
     `spec_designs`: (finding, choices) -> {"grid" or edge: design key, or the text of why none}."""
     rows, bounds = [], []
     design_ids, counter = {}, {}
+    summaries = {k: design_summary(d) for k, d in unique.items()}  # once per design, not per specification
+
+    def summary(ref):
+        return design_summary(ref) if isinstance(ref, str) else summaries[ref]
+
+    def result(ref, method):
+        return result_dict(note=ref) if isinstance(ref, str) else computed[ref][method]
 
     def design_id(finding, ref):
         if isinstance(ref, str):
@@ -44,27 +56,25 @@ def assemble_results(specs, spec_designs, unique, computed, alpha) -> dict:
         return design_ids[(finding, ref)]
 
     for finding, sp in specs.items():
-        keys = list(SELECTION_DIMS) + (["measure", "threshold"] if finding == "ethnic" else [])
-        for spec in sp.to_dict("records"):
+        keys = design_dims(finding)
+        for spec in _records(sp):
             refs = spec_designs[(finding, tuple(spec[k] for k in keys))]
             base = {"finding": finding, **{d: spec.get(d, "") for d in DEFAULT_GRID}, "spec_id": spec["spec_id"]}
             grid_ref = refs["grid"]
-            d = unique.get(grid_ref) if not isinstance(grid_ref, str) else grid_ref
-            res = computed[grid_ref][spec["model"]] if not isinstance(grid_ref, str) else result_dict(note=grid_ref)
-            naive = computed[grid_ref][NAIVE] if not isinstance(grid_ref, str) else result_dict(note=grid_ref)
-            rows.append({**base, "design_id": design_id(finding, grid_ref), **design_summary(d),
+            res, naive = result(grid_ref, spec["model"]), result(grid_ref, NAIVE)
+            dec = decision(res, alpha)
+            rows.append({**base, "design_id": design_id(finding, grid_ref), **summary(grid_ref),
                          "rr": res["estimate"], "rr_low": res["low"],
                          "rr_high": res["high"], "p_value": res["p"], "enumerated": res["enumerated"],
-                         "decision": decision(res, alpha), "holds": decision(res, alpha) == "holds",
+                         "decision": dec, "holds": dec == "holds",
                          "naive_p_value": naive["p"], "naive_holds": decision(naive, alpha) == "holds",
                          "note": res["note"]})
             for edge, _ in BOUNDS[finding]:
-                ref = refs[edge]
-                r = computed[ref][spec["model"]] if not isinstance(ref, str) else result_dict(note=ref)
-                bd = unique.get(ref) if not isinstance(ref, str) else ref
-                bounds.append({"finding": finding, "spec_id": spec["spec_id"], "edge": edge, **design_summary(bd),
-                               "rr": r["estimate"], "p_value": r["p"], "decision": decision(r, alpha),
-                               "holds": decision(r, alpha) == "holds", "note": r["note"]})
+                r = result(refs[edge], spec["model"])
+                dec = decision(r, alpha)
+                bounds.append({"finding": finding, "spec_id": spec["spec_id"], "edge": edge, **summary(refs[edge]),
+                               "rr": r["estimate"], "p_value": r["p"], "decision": dec, "holds": dec == "holds",
+                               "note": r["note"]})
     results = pd.DataFrame(rows)
     results.insert(0, "result_id", "")
     results["result_id"] = result_ids(results)
@@ -111,12 +121,13 @@ def distinct_results(results: pd.DataFrame) -> pd.DataFrame:
         out[f] = first[f].to_numpy()
     out["holds"] = first["holds"].astype(bool).to_numpy()
     out["first_spec"] = first["spec_id"].to_numpy()
+    ids = list(zip(results["finding"], results["result_id"]))
     for dim in DEFAULT_GRID:
-        pairs = results[["finding", "result_id", dim]].drop_duplicates()
-        pairs = pairs.assign(**{dim: [label_value(v) for v in pairs[dim]]})
-        joined = pairs.groupby(["finding", "result_id"], sort=False)[dim].agg(" | ".join)
-        used = out["finding"].map(lambda f, dim=dim: dim in FINDING_DIMS[f])
-        out[dim] = np.where(used, joined.loc[list(zip(out["finding"], out["result_id"]))].to_numpy(), "")
+        seen = {}  # (finding, result_id) -> {choice: None}: the choices in order of first appearance
+        for key, value in zip(ids, results[dim]):
+            seen.setdefault(key, {}).setdefault(value, None)
+        out[dim] = [" | ".join(map(label_value, seen[(f, rid)])) if dim in FINDING_DIMS[f] else ""
+                    for f, rid in zip(out["finding"], out["result_id"])]
     return out.reset_index(drop=True)
 
 
@@ -169,18 +180,20 @@ def influence(results: pd.DataFrame) -> pd.DataFrame:
     for finding in pd.unique(results["finding"]):
         r = results[results["finding"] == finding]
         dims = list(FINDING_DIMS[finding])
-        for dim in dims:
-            others = [d for d in dims if d != dim]
-            choices = list(pd.unique(r[dim]))
-            if len(choices) < 2:
+        specs, holds_of = list(zip(*(r[d] for d in dims))), r["holds"].astype(bool).tolist()
+        for i, dim in enumerate(dims):
+            by_choice = {}  # choice -> {the other dimensions' choices: holds}, choices in order of appearance
+            for spec, holds in zip(specs, holds_of):
+                by_choice.setdefault(spec[i], {})[spec[:i] + spec[i + 1:]] = holds
+            if len(by_choice) < 2:
                 continue
-            base = r[r[dim] == choices[0]].set_index(others)["holds"]
-            for choice in choices[1:]:
-                alt = r[r[dim] == choice].set_index(others)["holds"]
-                pair = pd.concat([base.rename("from"), alt.rename("to")], axis=1, join="inner")
-                lost = int((pair["from"] & ~pair["to"]).sum())
-                gained = int((~pair["from"] & pair["to"]).sum())
-                rows.append({"finding": finding, "dimension": dim, "from_choice": label_value(choices[0]),
+            reference, *choices = by_choice
+            base = by_choice[reference]
+            for choice in choices:
+                pair = [(base[k], to) for k, to in by_choice[choice].items() if k in base]
+                lost = sum(a and not b for a, b in pair)
+                gained = sum(b and not a for a, b in pair)
+                rows.append({"finding": finding, "dimension": dim, "from_choice": label_value(reference),
                              "to_choice": label_value(choice), "pairs": len(pair), "holds_to_fails": lost,
                              "fails_to_holds": gained, "flipped": lost + gained,
                              "share_flipped": (lost + gained) / len(pair) if len(pair) else math.nan})
