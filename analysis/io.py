@@ -43,7 +43,7 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
         col = df.iloc[:, j]
         if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
             continue
-        if any(safe_cell(v) is not v for v in col.tolist()):  # tolist: no per-cell pandas indexing
+        if any(safe_cell(v) is not v for v in col.to_numpy(dtype=object)):  # not per-cell pandas indexing
             out = out.copy() if out is df else out
             out.isetitem(j, col.map(safe_cell))
     columns, index = _safe_labels(df.columns), _safe_labels(df.index)

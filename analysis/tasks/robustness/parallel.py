@@ -108,11 +108,12 @@ def _combos(specs: dict):
 
 
 def _selection_tasks(combos: list) -> list:
-    """[(selection, [(finding, combo), ...])]: the designs to build on each selection's counts."""
+    """[(selection, [(finding, combo), ...])]: the designs to build on each selection's counts, the selections
+    with the most designs first (so that no worker is left with a long task while the other waits at the end)."""
     tasks = {}
     for finding, combo in combos:
         tasks.setdefault(combo[:len(SELECTION_DIMS)], []).append((finding, combo))
-    return list(tasks.items())
+    return sorted(tasks.items(), key=lambda task: -len(task[1]))
 
 
 def _distinct(specs: dict, combos: list, built: dict) -> tuple:
