@@ -1,6 +1,7 @@
 """Multiverse sweep: grid, designs, the fast cluster-aware tests against analysis.stats.clustered and against a
 brute-force enumeration written here, distinct-result collapsing, bounds kept apart from the grid, influence,
 determinism across worker counts, files and staleness."""
+import gc
 import itertools
 import math
 
@@ -236,6 +237,18 @@ def test_sign_flip_pairs_counted_once_equal_every_sign_vector(inputs, codes, pop
             pi = b.pi1(b0)
             every = C.p_from_null(np.abs(full[:, 0] - pi * full[:, 1]), abs(b.k1 - pi * b.N), sf.exact)
             assert sf.p(b0) == every
+
+
+def test_heap_frozen_only_while_the_sweep_runs(small):
+    """frozen_heap hides the objects made before the sweep from the garbage collector while it runs, and gives
+    them back afterwards, also when the sweep fails."""
+    assert gc.get_freeze_count() == 0  # the `small` sweep has run and unfrozen
+    with parallel.frozen_heap():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), parallel.frozen_heap():
+        raise RuntimeError("a failing sweep")
+    assert gc.get_freeze_count() == 0
 
 
 def test_distinct_pairs_of_other_numbers_are_left_as_they_are():
