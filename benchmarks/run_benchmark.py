@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -80,7 +81,6 @@ def two_core_ceiling(n: int = 4_000_000) -> float:
     """What this machine gives two processes at this moment: the time of two pure-Python loops run one after the
     other, over their time run at once in two processes (2.0 = two full cores; less when the VM's second core is
     shared or slowed). No program's 2-worker speed-up measured at the same moment can exceed it."""
-    from concurrent.futures import ProcessPoolExecutor
     start = time.perf_counter()
     _spin(n), _spin(n)
     serial = time.perf_counter() - start

@@ -40,6 +40,7 @@ def _draw_stream(kind: str, n_draws: int, seed: int, G: int) -> np.ndarray:
     asks)."""
     stream = _STREAMS.get((kind, n_draws, seed))
     if stream is None or stream.size < n_draws * G:
+        # at least 32 events' worth, more than the grid's selections have: each worker draws it once
         stream = np.asarray(C.resampling_weights(max(G, 32), 0, kind, n_draws, seed)[0]).ravel()
         stream.setflags(write=False)
         _STREAMS[(kind, n_draws, seed)] = stream
